@@ -1,0 +1,31 @@
+// The port between reasoning and any chat-completions server: one request in, text and usage out.
+import type { TokenUsage } from "../loop/types.js";
+
+export type ChatContentPart = { type: "text"; text: string } | { type: "image_url"; image_url: { url: string } };
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string | ChatContentPart[];
+}
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  /** Sent as response_format json_schema where the server supports it; replies are validated regardless. */
+  jsonSchema?: { name: string; schema: Record<string, unknown> };
+  maxTokens?: number;
+  temperature?: number;
+  seed?: number;
+}
+
+export interface ChatResponse {
+  text: string;
+  usage: TokenUsage;
+  /** True when the answer came from the call cache rather than the network. */
+  cached?: boolean;
+}
+
+export interface ChatModel {
+  /** Identifies model + route (provider or URL) for logs, run records and cache keys. Never contains a token. */
+  readonly id: string;
+  complete(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse>;
+}
