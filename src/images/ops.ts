@@ -1,0 +1,99 @@
+// Exact ops (DESIGN.md §2): geometric and photometric edits done by sharp, never by the diffusion editor.
+import type { Picture } from "../loop/types.js";
+import type { ExactOp } from "../loop/replies.js";
+import { decodeRgb, encodePng, readRgb, sharpOf, type RgbImage } from "./rgb.js";
+
+export async function applyOps(image: Picture, ops: readonly ExactOp[]): Promise<Picture> {
+  if (ops.length === 0) return image;
+  let pixels = await decodeRgb(image.bytes);
+  // One sharp call per op, on raw pixels: sharp reorders chained operations, and the ops must run in the given order.
+  for (const op of ops) pixels = await applyOp(pixels, op);
+  return encodePng(pixels);
+}
+
+export async function applyOp(image: RgbImage, op: ExactOp): Promise<RgbImage> {
+  const input = sharpOf(image);
+  switch (op.op) {
+    case "rotate":
+      return readRgb(input.rotate(op.degrees));
+    case "flip":
+      return readRgb(op.axis === "horizontal" ? input.flop() : input.flip());
+    case "crop":
+      return readRgb(input.extract(cropRegion(image, op)));
+    case "resize":
+      // Both sides given means exactly that size; `fit: "fill"` keeps sharp from cropping to cover it.
+      return readRgb(input.resize(op.width ?? null, op.height ?? null, { fit: "fill" }));
+    case "grayscale":
+      return widenGrey(await input.grayscale().raw().toBuffer({ resolveWithObject: true }));
+    case "brightness":
+      return readRgb(input.modulate({ brightness: op.factor }));
+    case "saturation":
+      return readRgb(input.modulate({ saturation: op.factor }));
+    case "contrast":
+      return readRgb(input.linear(op.factor, 128 * (1 - op.factor)));
+    case "blur":
+      return readRgb(input.blur(op.sigma));
+    case "sharpen":
+      return readRgb(input.sharpen({ sigma: op.sigma }));
+  }
+}
+
+type CropOp = Extract<ExactOp, { op: "crop" }>;
+
+/** Fractions to whole pixels, kept inside the image and at least one pixel each way. */
+export function cropRegion(size: { width: number; height: number }, op: CropOp) {
+  const left = clamp(Math.round(op.left * size.width), 0, size.width - 1);
+  const top = clamp(Math.round(op.top * size.height), 0, size.height - 1);
+  const width = clamp(Math.round(op.width * size.width), 1, size.width - left);
+  const height = clamp(Math.round(op.height * size.height), 1, size.height - top);
+  return { left, top, width, height };
+}
+
+/** Later steps expect three channels, so the single grey channel is copied into R, G and B. */
+function widenGrey({ data, info }: { data: Buffer; info: { width: number; height: number; channels: number } }): RgbImage {
+  const pixels = info.width * info.height;
+  const rgb = Buffer.alloc(pixels * 3);
+  for (let i = 0; i < pixels; i++) {
+    const grey = data[i * info.channels] ?? 0;
+    rgb[i * 3] = grey;
+    rgb[i * 3 + 1] = grey;
+    rgb[i * 3 + 2] = grey;
+  }
+  return { data: rgb, width: info.width, height: info.height };
+}
+
+export function describeOp(op: ExactOp): string {
+  switch (op.op) {
+    case "rotate":
+      return `rotate ${op.degrees}°`;
+    case "flip":
+      return `flip ${op.axis}`;
+    case "crop":
+      return `crop left ${percent(op.left)}, top ${percent(op.top)}, width ${percent(op.width)}, height ${percent(op.height)}`;
+    case "resize":
+      return describeResize(op.width, op.height);
+    case "grayscale":
+      return "grayscale";
+    case "brightness":
+    case "contrast":
+    case "saturation":
+      return `${op.op} ×${op.factor}`;
+    case "blur":
+    case "sharpen":
+      return `${op.op} σ${op.sigma}`;
+  }
+}
+
+function describeResize(width: number | undefined, height: number | undefined): string {
+  if (width !== undefined && height !== undefined) return `resize to ${width}×${height} px`;
+  if (width !== undefined) return `resize to ${width} px wide`;
+  return `resize to ${height ?? "?"} px high`;
+}
+
+function percent(fraction: number): string {
+  return `${Number((fraction * 100).toFixed(1))}%`;
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}

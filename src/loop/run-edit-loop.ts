@@ -1,0 +1,360 @@
+// ReasonEdit's think → edit → reflect loop as plain logic over the Reasoner, Editor and Workbench ports.
+import { ReasonEditError } from "../errors.js";
+import { capAssessment, repeatsInstruction, roundValue, selectBest } from "./policies.js";
+import type {
+  AssessReply,
+  ChangeEvidence,
+  ConcludeReply,
+  DescribeReply,
+  Editor,
+  ExactOp,
+  Picture,
+  Reasoner,
+  ScoreReply,
+  StepCall,
+  ThinkReply,
+  Verdict,
+  Workbench,
+} from "./types.js";
+
+export type Chain = "latest" | "source";
+
+export interface LoopSettings {
+  /** Edit-call budget (rounds), at least 1. */
+  rounds: number;
+  think: boolean;
+  reflect: boolean;
+  chain: Chain;
+  /** Seed of the first edit; every later edit gets a new one. */
+  seed: number;
+  /** Edits per round, made concurrently; the best-scored one continues. */
+  candidates: number;
+  /** Composite the base back where a local edit only drifted (needs a workbench). */
+  preserve: boolean;
+}
+
+export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
+  rounds: 3,
+  think: true,
+  reflect: true,
+  chain: "latest",
+  seed: 0,
+  candidates: 1,
+  preserve: true,
+};
+
+export interface LoopPorts {
+  reasoner: Reasoner;
+  editor: Editor;
+  workbench?: Workbench;
+}
+
+export type StepName = "think" | "describe" | "edit" | "assess" | "conclude" | "score_sc" | "score_pq" | "change_map" | "preserve" | "ops";
+
+export interface StepFailure {
+  step: StepName;
+  round?: number;
+  code: string;
+  message: string;
+}
+
+export interface Judgement {
+  assessment?: StepCall<AssessReply>;
+  /** The assessor's score after ReasonEdit's caps. */
+  cappedScore?: number;
+  conclusion?: StepCall<ConcludeReply>;
+  semantics?: StepCall<ScoreReply>;
+  quality?: StepCall<ScoreReply>;
+  verdict: Verdict | null;
+  value: number | null;
+}
+
+export interface Candidate extends Judgement {
+  seed: number;
+  image: Picture;
+  editMs: number;
+  editCached: boolean;
+  evidence?: ChangeEvidence;
+  preservedShare?: number;
+}
+
+export interface Round {
+  index: number;
+  /** The image this round edited: the source, or the kept candidate of an earlier round. */
+  base: "source" | number;
+  instruction: string;
+  candidates: Candidate[];
+  /** Index into candidates of the one this round continues with. */
+  chosen: number;
+  failures: StepFailure[];
+}
+
+export type StopReason = "success" | "round_limit" | "repeated_instruction" | "single_pass" | "ops_only";
+
+export interface LoopResult {
+  instruction: string;
+  /** What the editor and reflection saw: the thought-out instruction, or the user's. Null when exact ops covered everything. */
+  concreteInstruction: string | null;
+  thinking?: StepCall<ThinkReply>;
+  description?: StepCall<DescribeReply>;
+  ops: ExactOp[];
+  scope?: "local" | "global";
+  /** The source after exact ops (the source itself when there were none). */
+  prepared: Picture;
+  rounds: Round[];
+  /** Index into rounds of the kept round; -1 when no edit was made (ops only without reflection). */
+  kept: number;
+  accepted: boolean;
+  stopReason: StopReason;
+  failures: StepFailure[];
+}
+
+export type LoopEvent =
+  | { type: "thought"; thinking?: StepCall<ThinkReply>; instruction: string | null; ops: ExactOp[] }
+  | { type: "edit_started"; round: number; instruction: string; seeds: number[] }
+  | { type: "round_finished"; round: Round }
+  | { type: "step_failed"; failure: StepFailure };
+
+export interface LoopRun {
+  source: Picture;
+  instruction: string;
+  settings: LoopSettings;
+  ports: LoopPorts;
+  onEvent?: (event: LoopEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Runs the loop to a stop and returns every round plus the one to keep. Provider failures propagate. */
+export async function runEditLoop(run: LoopRun): Promise<LoopResult> {
+  return new EditLoop(run).execute();
+}
+
+class EditLoop {
+  private readonly failures: StepFailure[] = [];
+  private readonly settings: LoopSettings;
+
+  constructor(private readonly run: LoopRun) {
+    this.settings = { ...run.settings, rounds: Math.max(1, run.settings.rounds), candidates: Math.max(1, run.settings.candidates) };
+  }
+
+  async execute(): Promise<LoopResult> {
+    const { thinking, instruction, ops, scope } = await this.think();
+    this.emit({ type: "thought", thinking, instruction, ops });
+    const prepared = ops.length > 0 ? await this.applyOps(ops) : this.run.source;
+    const base: LoopResult = {
+      instruction: this.run.instruction,
+      concreteInstruction: instruction,
+      thinking,
+      ops,
+      scope,
+      prepared,
+      rounds: [],
+      kept: -1,
+      accepted: false,
+      stopReason: "round_limit",
+      failures: this.failures,
+    };
+    if (instruction === null) return this.finishOpsOnly(base);
+    return this.iterate(base, instruction);
+  }
+
+  private async think(): Promise<{ thinking?: StepCall<ThinkReply>; instruction: string | null; ops: ExactOp[]; scope?: "local" | "global" }> {
+    const fallback = { instruction: this.run.instruction, ops: [] as ExactOp[] };
+    if (!this.settings.think) return fallback;
+    const thinking = await this.tolerate("think", undefined, () =>
+      this.run.ports.reasoner.think({ source: this.run.source, instruction: this.run.instruction }, this.run.signal),
+    );
+    if (!thinking) return fallback;
+    const ops = this.run.ports.workbench ? (thinking.reply.ops ?? []) : [];
+    const instruction = thinking.reply.instruction ?? (ops.length > 0 ? null : this.run.instruction);
+    return { thinking, instruction, ops, scope: thinking.reply.scope };
+  }
+
+  private async applyOps(ops: ExactOp[]): Promise<Picture> {
+    return this.run.ports.workbench!.applyOps(this.run.source, ops);
+  }
+
+  /** Exact ops covered the whole request: no edit call; reflection, when on, still judges the result. */
+  private async finishOpsOnly(result: LoopResult): Promise<LoopResult> {
+    result.stopReason = "ops_only";
+    result.accepted = true;
+    return result;
+  }
+
+  private async iterate(result: LoopResult, concrete: string): Promise<LoopResult> {
+    const describing = this.settings.reflect ? this.describe(concrete) : undefined;
+    let baseImage = result.prepared;
+    let baseRef: Round["base"] = "source";
+    let instruction = concrete;
+    for (let index = 1; index <= this.settings.rounds; index++) {
+      const round = await this.playRound(index, baseRef, baseImage, instruction, result, describing);
+      result.rounds.push(round);
+      this.emit({ type: "round_finished", round });
+      const chosen = round.candidates[round.chosen]!;
+      const next = this.decideNext(chosen, instruction, concrete);
+      if (next.stop) {
+        result.stopReason = next.stop;
+        break;
+      }
+      if (next.continueFromLatest) {
+        baseImage = chosen.image;
+        baseRef = index;
+      } else {
+        baseImage = result.prepared;
+        baseRef = "source";
+      }
+      instruction = next.instruction;
+    }
+    result.description = describing ? await describing : undefined;
+    return this.select(result);
+  }
+
+  private decideNext(
+    chosen: Candidate,
+    instruction: string,
+    concrete: string,
+  ): { stop?: StopReason; continueFromLatest?: boolean; instruction: string } {
+    if (!this.settings.reflect) return { stop: "single_pass", instruction };
+    if (chosen.verdict === "success") return { stop: "success", instruction };
+    if (chosen.verdict === "refine") {
+      const refined = chosen.conclusion!.reply.refined_instruction!;
+      if (repeatsInstruction(instruction, refined)) return { stop: "repeated_instruction", instruction };
+      if (this.settings.chain === "latest") return { continueFromLatest: true, instruction: refined };
+      // Re-editing the source needs the whole request, not just the correction.
+      return { continueFromLatest: false, instruction: `${concrete} ${refined}` };
+    }
+    return { continueFromLatest: false, instruction: concrete };
+  }
+
+  private select(result: LoopResult): LoopResult {
+    const kept = result.rounds.map((round) => round.candidates[round.chosen]!);
+    result.kept = this.settings.reflect ? selectBest(kept) : result.rounds.length - 1;
+    result.accepted = this.settings.reflect ? kept.some((c) => c.verdict === "success") : result.rounds.length > 0;
+    return result;
+  }
+
+  private describe(instruction: string): Promise<StepCall<DescribeReply> | undefined> {
+    const describing = this.tolerate("describe", undefined, () =>
+      this.run.ports.reasoner.describe({ source: this.run.source, instruction }, this.run.signal),
+    );
+    // Runs beside the first edit; if the edit fails first, this rejection must not surface as unhandled.
+    describing.catch(() => undefined);
+    return describing;
+  }
+
+  private async playRound(
+    index: number,
+    baseRef: Round["base"],
+    baseImage: Picture,
+    instruction: string,
+    result: LoopResult,
+    describing: Promise<StepCall<DescribeReply> | undefined> | undefined,
+  ): Promise<Round> {
+    const firstSeed = this.settings.seed + (index - 1) * this.settings.candidates;
+    const seeds = Array.from({ length: this.settings.candidates }, (_, k) => firstSeed + k);
+    this.emit({ type: "edit_started", round: index, instruction, seeds });
+    const failuresBefore = this.failures.length;
+    const candidates = await Promise.all(
+      seeds.map((seed) => this.makeCandidate(index, seed, baseImage, instruction, result, describing)),
+    );
+    const chosen = candidates.length === 1 ? 0 : selectBest(candidates);
+    return { index, base: baseRef, instruction, candidates, chosen, failures: this.failures.slice(failuresBefore) };
+  }
+
+  private async makeCandidate(
+    round: number,
+    seed: number,
+    baseImage: Picture,
+    instruction: string,
+    result: LoopResult,
+    describing: Promise<StepCall<DescribeReply> | undefined> | undefined,
+  ): Promise<Candidate> {
+    const edit = await this.run.ports.editor.edit({ image: baseImage, instruction, seed }, this.run.signal);
+    const shaped = await this.shapeCandidate(round, baseImage, edit.image, result.scope);
+    const candidate: Candidate = { seed, image: shaped.image, editMs: edit.ms, editCached: edit.cached ?? false, verdict: null, value: null, ...shaped.extra };
+    if (!this.settings.reflect) return candidate;
+    const description = await describing;
+    const judgement = await this.judge(round, result, candidate, description?.reply.target_description ?? instruction, instruction);
+    return { ...candidate, ...judgement };
+  }
+
+  /** Change map and preservation: evidence for reflection, and a bit-exact background for local edits. */
+  private async shapeCandidate(
+    round: number,
+    baseImage: Picture,
+    edited: Picture,
+    scope: "local" | "global" | undefined,
+  ): Promise<{ image: Picture; extra: Partial<Candidate> }> {
+    const workbench = this.run.ports.workbench;
+    if (!workbench) return { image: edited, extra: {} };
+    let image = edited;
+    const extra: Partial<Candidate> = {};
+    if (this.settings.preserve && scope === "local") {
+      const preserved = await this.tolerate("preserve", round, () => workbench.preserve(baseImage, edited));
+      if (preserved) {
+        image = preserved.image;
+        extra.preservedShare = preserved.preservedShare;
+      }
+    }
+    if (this.settings.reflect) extra.evidence = await this.tolerate("change_map", round, () => workbench.changeMap(baseImage, image));
+    return { image, extra };
+  }
+
+  private async judge(round: number, result: LoopResult, candidate: Candidate, description: string, instruction: string): Promise<Judgement> {
+    const reasoner = this.run.ports.reasoner;
+    const source = this.run.source;
+    const edited = candidate.image;
+    const signal = this.run.signal;
+    const reflectionInstruction = describeRequest(instruction, result.ops);
+    const scoreInput = { source, edited, instruction: reflectionInstruction };
+    const [verdictPart, semantics, quality] = await Promise.all([
+      this.assessThenConclude(round, description, reflectionInstruction, edited, candidate.evidence),
+      this.tolerate("score_sc", round, () => reasoner.scoreSemantics(scoreInput, signal)),
+      this.tolerate("score_pq", round, () => reasoner.scoreQuality(scoreInput, signal)),
+    ]);
+    return { ...verdictPart, semantics, quality, value: roundValue(semantics?.reply, quality?.reply) };
+  }
+
+  private async assessThenConclude(
+    round: number,
+    description: string,
+    instruction: string,
+    edited: Picture,
+    evidence: ChangeEvidence | undefined,
+  ): Promise<Pick<Judgement, "assessment" | "cappedScore" | "conclusion" | "verdict">> {
+    const reasoner = this.run.ports.reasoner;
+    const signal = this.run.signal;
+    const assessment = await this.tolerate("assess", round, () => reasoner.assess({ edited, instruction, description }, signal));
+    const cappedScore = assessment ? capAssessment(assessment.reply) : 0;
+    const reason = assessment?.reply.reason ?? "No assessment is available for this edit.";
+    const conclusion = await this.tolerate("conclude", round, () =>
+      reasoner.conclude({ source: this.run.source, edited, instruction, score: cappedScore, reason, evidence }, signal),
+    );
+    // An unusable verdict counts as failed, as in ReasonEdit: the next round re-edits the source.
+    return { assessment, cappedScore, conclusion, verdict: conclusion?.reply.verdict ?? "failed" };
+  }
+
+  /** Runs a step whose invalid reply the loop can live without; provider failures still propagate. */
+  private async tolerate<T>(step: StepName, round: number | undefined, call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!ReasonEditError.is(error) || error.code !== "model_reply_invalid") throw error;
+      const failure: StepFailure = { step, code: error.code, message: error.message, ...(round === undefined ? {} : { round }) };
+      this.failures.push(failure);
+      this.emit({ type: "step_failed", failure });
+      return undefined;
+    }
+  }
+
+  private emit(event: LoopEvent): void {
+    this.run.onEvent?.(event);
+  }
+}
+
+/** The request reflection judges: the diffusion instruction plus any exact ops already applied. */
+function describeRequest(instruction: string, ops: readonly ExactOp[]): string {
+  if (ops.length === 0) return instruction;
+  const applied = ops.map((op) => JSON.stringify(op)).join(", ");
+  return `${instruction} (the image was also transformed exactly beforehand by: ${applied})`;
+}

@@ -1,0 +1,133 @@
+// In-memory Reasoner and Editor that implement the loop's ports, scripted per test, recording every call.
+import { ReasonEditError } from "../../src/errors.js";
+import type {
+  AssessInput,
+  AssessReply,
+  ConcludeInput,
+  ConcludeReply,
+  DescribeInput,
+  DescribeReply,
+  Editor,
+  EditOutcome,
+  EditRequest,
+  Picture,
+  Reasoner,
+  ScoreInput,
+  ScoreReply,
+  StepCall,
+  ThinkInput,
+  ThinkReply,
+} from "../../src/loop/types.js";
+
+export function picture(label: string, width = 64, height = 48): Picture {
+  return { bytes: new TextEncoder().encode(label), mimeType: "image/png", width, height };
+}
+
+export function labelOf(image: Picture): string {
+  return new TextDecoder().decode(image.bytes);
+}
+
+type Scripted<T> = T | Error | ((call: number) => T | Error);
+
+function step<T>(reply: T): StepCall<T> {
+  return { reply, promptId: "test@00000000", usage: { prompt: 10, completion: 5, total: 15 }, ms: 1, attempts: 1 };
+}
+
+export function invalidReply(stepName: string): ReasonEditError {
+  return new ReasonEditError("model_reply_invalid", `${stepName} reply was not valid after one corrective re-ask`);
+}
+
+export interface RoundScript {
+  verdict: ConcludeReply | Error;
+  /** [SC pair, PQ pair]; defaults to 8s everywhere. */
+  scores?: [[number, number], [number, number]];
+  assess?: AssessReply | Error;
+}
+
+export const success = (): ConcludeReply => ({ verdict: "success", think: "done" });
+export const refine = (text: string): ConcludeReply => ({ verdict: "refine", think: "almost", refined_instruction: text });
+export const failed = (): ConcludeReply => ({ verdict: "failed", think: "background changed" });
+
+const goodAssessment: AssessReply = {
+  meets_instruction: "yes",
+  major_conflicts: 0,
+  minor_conflicts: 0,
+  hallucinations: 0,
+  omissions: 0,
+  raw_score: 9,
+  reason: "looks right",
+};
+
+/** A reasoner whose reflection answers follow a per-round script (round = n-th conclude call). */
+export class ScriptedReasoner implements Reasoner {
+  readonly calls: Array<{ step: string; input: unknown }> = [];
+  private concludes = 0;
+  private scoresSc = 0;
+  private scoresPq = 0;
+  private assesses = 0;
+
+  constructor(
+    private readonly rounds: RoundScript[],
+    private readonly thinking: Scripted<ThinkReply> = { instruction: "make the sky orange at sunset", changed: true },
+    private readonly description: Scripted<DescribeReply> = { target_description: "an orange sky" },
+  ) {}
+
+  async think(input: ThinkInput): Promise<StepCall<ThinkReply>> {
+    this.calls.push({ step: "think", input });
+    return step(resolve(this.thinking, 0));
+  }
+  async describe(input: DescribeInput): Promise<StepCall<DescribeReply>> {
+    this.calls.push({ step: "describe", input });
+    return step(resolve(this.description, 0));
+  }
+  async assess(input: AssessInput): Promise<StepCall<AssessReply>> {
+    this.calls.push({ step: "assess", input });
+    const script = this.rounds[this.assesses++];
+    return step(resolve(script?.assess ?? goodAssessment, 0));
+  }
+  async conclude(input: ConcludeInput): Promise<StepCall<ConcludeReply>> {
+    this.calls.push({ step: "conclude", input });
+    const script = this.rounds[this.concludes++];
+    if (!script) throw new Error("conclude called more often than scripted");
+    return step(resolve(script.verdict, 0));
+  }
+  async scoreSemantics(input: ScoreInput): Promise<StepCall<ScoreReply>> {
+    this.calls.push({ step: "score_sc", input });
+    const scores = this.rounds[this.scoresSc++]?.scores?.[0] ?? [8, 8];
+    return step({ score: scores, reasoning: "" });
+  }
+  async scoreQuality(input: ScoreInput): Promise<StepCall<ScoreReply>> {
+    this.calls.push({ step: "score_pq", input });
+    const scores = this.rounds[this.scoresPq++]?.scores?.[1] ?? [8, 8];
+    return step({ score: scores, reasoning: "" });
+  }
+
+  stepsCalled(name: string): number {
+    return this.calls.filter((c) => c.step === name).length;
+  }
+}
+
+function resolve<T>(scripted: Scripted<T>, call: number): T {
+  const value = typeof scripted === "function" ? (scripted as (n: number) => T | Error)(call) : scripted;
+  if (value instanceof Error) throw value;
+  return value;
+}
+
+/** An editor that labels its output "<base label> → <instruction>#<seed>", so tests can see what was edited. */
+export class LabellingEditor implements Editor {
+  readonly requests: EditRequest[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+
+  constructor(private readonly delayMs = 0) {}
+
+  async edit(request: EditRequest): Promise<EditOutcome> {
+    this.requests.push(request);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    this.inFlight--;
+    const label = `${labelOf(request.image)} → ${request.instruction}#${request.seed}`;
+    return { image: picture(label, request.image.width, request.image.height), ms: this.delayMs };
+  }
+}
