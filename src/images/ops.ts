@@ -1,4 +1,5 @@
 // Exact ops (DESIGN.md §2): geometric and photometric edits done by sharp, never by the diffusion editor.
+import type { Sharp } from "sharp";
 import type { Picture } from "../loop/types.js";
 import type { ExactOp } from "../loop/replies.js";
 import { decodeRgb, encodePng, readRgb, sharpOf, type RgbImage } from "./rgb.js";
@@ -21,8 +22,7 @@ export async function applyOp(image: RgbImage, op: ExactOp): Promise<RgbImage> {
     case "crop":
       return readRgb(input.extract(cropRegion(image, op)));
     case "resize":
-      // Both sides given means exactly that size; `fit: "fill"` keeps sharp from cropping to cover it.
-      return readRgb(input.resize(op.width ?? null, op.height ?? null, { fit: "fill" }));
+      return readRgb(resize(input, op));
     case "grayscale":
       return widenGrey(await input.grayscale().raw().toBuffer({ resolveWithObject: true }));
     case "brightness":
@@ -39,6 +39,13 @@ export async function applyOp(image: RgbImage, op: ExactOp): Promise<RgbImage> {
 }
 
 type CropOp = Extract<ExactOp, { op: "crop" }>;
+type ResizeOp = Extract<ExactOp, { op: "resize" }>;
+
+function resize(input: Sharp, { width, height }: ResizeOp): Sharp {
+  // Both sides given means exactly that size: sharp's default fit would crop to cover it.
+  if (width !== undefined && height !== undefined) return input.resize(width, height, { fit: "fill" });
+  return input.resize({ width, height });
+}
 
 /** Fractions to whole pixels, kept inside the image and at least one pixel each way. */
 export function cropRegion(size: { width: number; height: number }, op: CropOp) {

@@ -36,8 +36,9 @@ export async function resizeRgb(image: RgbImage, size: Size): Promise<RgbImage> 
   return readRgb(sharpOf(image).resize(size.width, size.height, { fit: "fill" }));
 }
 
-export async function encodePng(image: RgbImage): Promise<Picture> {
-  const bytes = await sharpOf(image).png().toBuffer();
+/** Lossless either way; a lower compression level trades file size for speed (zlib levels 0–9). */
+export async function encodePng(image: RgbImage, compressionLevel = 6): Promise<Picture> {
+  const bytes = await sharpOf(image).png({ compressionLevel }).toBuffer();
   return { bytes, mimeType: "image/png", width: image.width, height: image.height };
 }
 
@@ -45,4 +46,16 @@ export async function encodePng(image: RgbImage): Promise<Picture> {
 export function fitWithin(size: Size, longSide: number): Size {
   const scale = Math.min(1, longSide / Math.max(size.width, size.height));
   return { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
+}
+
+/** Single-channel pixels (masks, difference maps). */
+export function sharpOfGrey(data: Uint8Array, size: Size): Sharp {
+  return sharp(data, { raw: { width: size.width, height: size.height, channels: 1 } });
+}
+
+/** sharp widens one-channel raw input to sRGB on output unless told otherwise. */
+export async function readGrey(pipeline: Sharp): Promise<Buffer> {
+  const { data, info } = await pipeline.toColourspace("b-w").raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 1) throw new Error(`expected 1 channel, got ${info.channels}`);
+  return data;
 }

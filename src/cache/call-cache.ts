@@ -1,0 +1,242 @@
+// The content-addressed store of model answers: one entry per call key, written atomically, read defensively.
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { isAbsolute, join } from "node:path";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import { ReasonEditError } from "../errors.js";
+import { silentLogger } from "../logging.js";
+import type { Picture, TokenUsage } from "../loop/types.js";
+import { writeFileAtomic } from "../runs/atomic-write.js";
+import {
+  ChatEntrySchema,
+  EditEntrySchema,
+  MARKER_FILE,
+  MARKER_TEXT,
+  entryPaths,
+  isOurMarker,
+  type EditEntry,
+  type EntryPaths,
+} from "./cache-entry.js";
+import { CACHE_FORMAT_VERSION, hashCallKey, sha256Hex, type CallKey, type CallKind, type ChatCallKey, type EditCallKey } from "./cache-key.js";
+import { removeEntries, scanCache, type CacheTotals } from "./cache-scan.js";
+import { SingleFlight, type Shared } from "./single-flight.js";
+
+/** read-write: answer from the cache, call and store on a miss; offline: a miss is an error; off: no cache at all. */
+export type CacheMode = "read-write" | "offline" | "off";
+
+export interface CallCacheOptions {
+  dir: string;
+  mode: CacheMode;
+  logger?: Logger;
+}
+
+export interface ChatAnswer {
+  text: string;
+  usage: TokenUsage;
+}
+
+export interface EditAnswer {
+  image: Picture;
+  ms: number;
+}
+
+/** What this process did with the cache since it was opened. */
+export interface SessionCounters {
+  hits: number;
+  misses: number;
+  writes: number;
+}
+
+export interface CacheStats extends CacheTotals {
+  dir: string;
+  mode: CacheMode;
+  session: SessionCounters;
+}
+
+/** `$XDG_CACHE_HOME/reasonedit`, or `~/.cache/reasonedit` when that is unset or relative (the XDG spec says to ignore it then). */
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>, home: string = homedir()): string {
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg && isAbsolute(xdg) ? xdg : join(home, ".cache"), "reasonedit");
+}
+
+export function offlineMissError(kind: CallKind, target: string): ReasonEditError {
+  return new ReasonEditError("cache_miss", `offline: no cached answer for this ${kind} call to ${target}`, {
+    hint: "run once without --offline (with HF_TOKEN) to fill the cache, or point --cache-dir at a filled one",
+  });
+}
+
+export class CallCache {
+  readonly dir: string;
+  readonly mode: CacheMode;
+  private readonly logger: Logger;
+  private readonly counters: SessionCounters = { hits: 0, misses: 0, writes: 0 };
+  private readonly flights = new SingleFlight();
+  private writable: Promise<boolean> | undefined;
+
+  constructor(options: CallCacheOptions) {
+    this.dir = options.dir;
+    this.mode = options.mode;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  get session(): SessionCounters {
+    return { ...this.counters };
+  }
+
+  async readChat(key: ChatCallKey): Promise<ChatAnswer | undefined> {
+    if (this.mode === "off") return undefined;
+    const entry = await this.readEntry(key, ChatEntrySchema);
+    return this.counted(entry?.value);
+  }
+
+  async readEdit(key: EditCallKey): Promise<EditAnswer | undefined> {
+    if (this.mode === "off") return undefined;
+    const entry = await this.readEntry(key, EditEntrySchema);
+    return this.counted(entry && (await this.readImage(key, entry)));
+  }
+
+  /** Stores only in read-write mode. A failed write is logged, never thrown: the answer in hand is still good. */
+  async writeChat(key: ChatCallKey, answer: ChatAnswer): Promise<void> {
+    await this.writeEntry(key, { text: answer.text, usage: answer.usage });
+  }
+
+  async writeEdit(key: EditCallKey, answer: EditAnswer): Promise<void> {
+    const { bytes, mimeType, width, height } = answer.image;
+    const value = { mimeType, width, height, ms: answer.ms, bytes: { sha256: sha256Hex(bytes), length: bytes.length } };
+    await this.writeEntry(key, value, bytes);
+  }
+
+  /** Identical concurrent calls (same key) run `produce` once; see SingleFlight for how aborts are shared. */
+  singleFlight<T>(key: CallKey, signal: AbortSignal | undefined, produce: (signal: AbortSignal) => Promise<T>): Promise<Shared<T>> {
+    return this.flights.run(hashCallKey(key), signal, produce);
+  }
+
+  async stats(): Promise<CacheStats> {
+    return { dir: this.dir, mode: this.mode, ...(await scanCache(this.dir)), session: this.session };
+  }
+
+  /** Removes every entry this cache wrote. Refuses a folder without reasonedit's CACHEDIR.TAG, so a mistyped --cache-dir wipes nothing. */
+  async clear(): Promise<{ entries: number; bytes: number }> {
+    const marker = await readFile(join(this.dir, MARKER_FILE), "utf8").catch(() => undefined);
+    if (marker === undefined && (await isMissingOrEmpty(this.dir))) return { entries: 0, bytes: 0 };
+    if (!isOurMarker(marker)) {
+      throw new ReasonEditError("usage", `refusing to clear ${this.dir}: it has no ${MARKER_FILE} written by reasonedit, so it may not be a reasonedit cache`, {
+        hint: "check --cache-dir and XDG_CACHE_HOME; every folder reasonedit caches into carries that marker",
+      });
+    }
+    return removeEntries(this.dir);
+  }
+
+  private counted<T>(answer: T | undefined): T | undefined {
+    if (answer === undefined) this.counters.misses += 1;
+    else this.counters.hits += 1;
+    return answer;
+  }
+
+  private pathsOf(key: CallKey): EntryPaths {
+    return entryPaths(this.dir, hashCallKey(key));
+  }
+
+  private async readEntry<S extends z.ZodType>(key: CallKey, schema: S): Promise<z.infer<S> | undefined> {
+    const paths = this.pathsOf(key);
+    const text = await this.readIfPresent(paths.json);
+    if (text === undefined) return undefined;
+    const parsed = schema.safeParse(parseJsonOrUndefined(text.toString("utf8")));
+    if (parsed.success) return parsed.data;
+    await this.discard(paths, "unreadable entry");
+    return undefined;
+  }
+
+  private async readImage(key: EditCallKey, entry: EditEntry): Promise<EditAnswer | undefined> {
+    const paths = this.pathsOf(key);
+    const bytes = await this.readIfPresent(paths.bin);
+    const expected = entry.value.bytes;
+    if (!bytes || bytes.length !== expected.length || sha256Hex(bytes) !== expected.sha256) {
+      await this.discard(paths, "image bytes missing or damaged");
+      return undefined;
+    }
+    const { mimeType, width, height, ms } = entry.value;
+    return { image: { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), mimeType, width, height }, ms };
+  }
+
+  private async readIfPresent(path: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      if (errorCode(error) !== "ENOENT") this.logger.warn({ err: error, path }, "cache entry unreadable; treating it as a miss");
+      return undefined;
+    }
+  }
+
+  private async discard(paths: EntryPaths, reason: string): Promise<void> {
+    this.logger.warn({ path: paths.json, reason }, "discarding a damaged cache entry");
+    // A read-only cache (offline CI) cannot delete; the entry still reads as a miss.
+    await Promise.all([rm(paths.json, { force: true }), rm(paths.bin, { force: true })]).catch(() => undefined);
+  }
+
+  private async writeEntry(key: CallKey, value: unknown, bin?: Uint8Array): Promise<void> {
+    if (this.mode !== "read-write" || !(await this.claimFolderOnce())) return;
+    const paths = this.pathsOf(key);
+    const entry = { format: CACHE_FORMAT_VERSION, kind: key.kind, createdAt: new Date().toISOString(), key, value };
+    try {
+      // The .json makes an entry visible, so it goes last; the checksum in it catches a .bin from a racing writer.
+      if (bin) await writeFileAtomic(paths.bin, bin);
+      await writeFileAtomic(paths.json, JSON.stringify(entry));
+      this.counters.writes += 1;
+    } catch (error) {
+      this.logger.warn({ err: error, dir: this.dir }, "could not write to the call cache; this answer is used but not kept");
+    }
+  }
+
+  private claimFolderOnce(): Promise<boolean> {
+    this.writable ??= this.claimFolder();
+    return this.writable;
+  }
+
+  /** Writes into a new or empty folder (leaving the marker) or one already marked; never into some other non-empty folder. */
+  private async claimFolder(): Promise<boolean> {
+    try {
+      await mkdir(this.dir, { recursive: true });
+      const names = await readdir(this.dir);
+      if (names.includes(MARKER_FILE)) return true;
+      if (names.length > 0) {
+        this.logger.warn({ dir: this.dir }, `not caching: the folder is not empty and has no ${MARKER_FILE}; choose a new or empty --cache-dir`);
+        return false;
+      }
+      // Exclusive create: of two processes claiming one empty folder, one writes the marker and neither fails.
+      await writeFile(join(this.dir, MARKER_FILE), MARKER_TEXT, { flag: "wx" }).catch(ignoreCode("EEXIST"));
+      return true;
+    } catch (error) {
+      this.logger.warn({ err: error, dir: this.dir }, "not caching: the cache folder cannot be created");
+      return false;
+    }
+  }
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function isMissingOrEmpty(path: string): Promise<boolean> {
+  try {
+    return (await readdir(path)).length === 0;
+  } catch (error) {
+    return errorCode(error) === "ENOENT";
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined;
+}
+
+function ignoreCode(code: string): (error: unknown) => undefined {
+  return (error) => {
+    if (errorCode(error) !== code) throw error;
+    return undefined;
+  };
+}

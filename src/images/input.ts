@@ -1,0 +1,148 @@
+// Loads the image to edit: reads it once, validates it, orients it and normalizes it to 8-bit sRGB pixels.
+import sharp, { type Metadata, type Sharp } from "sharp";
+import { ReasonEditError } from "../errors.js";
+import { readSource, type SourceBytes, type SourceKind } from "./read-source.js";
+
+export interface LoadOptions {
+  /** Largest accepted width × height (default 100 megapixels). */
+  maxPixels?: number;
+  /** Largest accepted download or stdin size in bytes (default 50 MiB). */
+  maxDownloadBytes?: number;
+  downloadTimeoutMs?: number;
+  /** Read for the "-" spec; defaults to process.stdin. */
+  stdin?: NodeJS.ReadableStream;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+}
+
+/** Decoded 8-bit sRGB pixels, interleaved, 3 channels or 4 with alpha. */
+export interface RawPixels {
+  data: Buffer;
+  width: number;
+  height: number;
+  channels: 3 | 4;
+}
+
+export interface InputImage {
+  /** The path as given, the URL (without credentials) or "stdin". */
+  label: string;
+  source: SourceKind;
+  /** Absolute path, for file inputs. */
+  path?: string;
+  /** sharp's name of the decoder: jpeg, png, webp, gif, tiff, avif, heif… */
+  format: string;
+  /** After EXIF orientation. */
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+  warnings: string[];
+  /** Kept raw so shaping and restoring never decode the input again. */
+  pixels: RawPixels;
+}
+
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 30_000;
+
+export async function loadInput(spec: string, options: LoadOptions = {}): Promise<InputImage> {
+  const source = await readSource(spec, {
+    maxDownloadBytes: options.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES,
+    downloadTimeoutMs: options.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
+    fetch: options.fetch ?? globalThis.fetch,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return decodeInput(source, options.maxPixels ?? DEFAULT_MAX_PIXELS);
+}
+
+/** A sharp pipeline over already-decoded pixels. */
+export function openPixels(pixels: RawPixels): Sharp {
+  const { width, height, channels } = pixels;
+  return sharp(pixels.data, { raw: { width, height, channels } });
+}
+
+async function decodeInput(source: SourceBytes, maxPixels: number): Promise<InputImage> {
+  const metadata = await readMetadata(source);
+  assertWithinPixelLimit(source.label, metadata, maxPixels);
+  const pixels = await decodePixels(source, metadata, maxPixels);
+  return {
+    label: source.label,
+    source: source.kind,
+    ...(source.path ? { path: source.path } : {}),
+    format: formatName(metadata),
+    width: pixels.width,
+    height: pixels.height,
+    hasAlpha: pixels.channels === 4,
+    warnings: frameWarnings(source.label, metadata),
+    pixels,
+  };
+}
+
+async function readMetadata(source: SourceBytes): Promise<Metadata> {
+  try {
+    // Our own limit check follows and says more than sharp's "exceeds pixel limit".
+    return await sharp(source.bytes, { failOn: "error", limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw notAnImage(source, error);
+  }
+}
+
+async function decodePixels(source: SourceBytes, metadata: Metadata, maxPixels: number): Promise<RawPixels> {
+  try {
+    const { data, info } = await sharp(source.bytes, {
+      failOn: "error",
+      autoOrient: true,
+      limitInputPixels: maxPixels,
+      // HEIF files may hold several images; the primary one is the photo.
+      ...(metadata.format === "heif" && metadata.pagePrimary ? { page: metadata.pagePrimary } : {}),
+    })
+      .toColourspace("srgb")
+      .raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
+  } catch (error) {
+    throw notAnImage(source, error);
+  }
+}
+
+function assertWithinPixelLimit(label: string, metadata: Metadata, maxPixels: number): void {
+  const pixels = metadata.width * metadata.height;
+  if (pixels <= maxPixels) return;
+  throw new ReasonEditError(
+    "input_too_large",
+    `${label} is ${metadata.width}×${metadata.height} (${megapixels(pixels)}), over the ${megapixels(maxPixels)} limit`,
+    { hint: "Downscale the image first; the editor works at about 1 megapixel anyway." },
+  );
+}
+
+function notAnImage(source: SourceBytes, error: unknown): ReasonEditError {
+  const reason = error instanceof Error ? error.message : String(error);
+  const served = source.contentType && !source.contentType.startsWith("image/") ? `; the server sent ${source.contentType}` : "";
+  return new ReasonEditError(
+    "input_not_image",
+    `${source.label} is not an image sharp can decode (${reason}${served})`,
+    {
+      hint: "Use a JPEG, PNG, WebP, GIF, TIFF, AVIF or HEIF image; a file that was cut short must be copied or exported again.",
+      cause: error,
+    },
+  );
+}
+
+function formatName(metadata: Metadata): string {
+  // libvips reads AVIF with its HEIF loader; users know the file as AVIF, and AVIF can be written back.
+  return metadata.format === "heif" && metadata.compression === "av1" ? "avif" : metadata.format;
+}
+
+function frameWarnings(label: string, metadata: Metadata): string[] {
+  const pages = metadata.pages ?? 1;
+  if (pages <= 1 || metadata.format === "heif") return [];
+  const animated = metadata.format === "gif" || metadata.format === "webp" || metadata.delay !== undefined;
+  return animated
+    ? [`${label} is animated (${pages} frames); only the first frame is edited`]
+    : [`${label} has ${pages} pages; only the first page is edited`];
+}
+
+function megapixels(pixels: number): string {
+  if (pixels < 1_000_000) return `${pixels.toLocaleString("en-US")} pixels`;
+  return `${Number((pixels / 1_000_000).toFixed(1))} MP`;
+}

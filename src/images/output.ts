@@ -1,0 +1,159 @@
+// Writes the result: restores the input's size, picks the output format and path, and guards the input file.
+import { realpathSync, statSync } from "node:fs";
+import path from "node:path";
+import sharp, { type Sharp } from "sharp";
+import { ReasonEditError } from "../errors.js";
+import type { Picture } from "../loop/types.js";
+import { openPixels, type InputImage, type RawPixels } from "./input.js";
+
+export const OUTPUT_FORMATS = ["png", "jpeg", "webp", "avif", "tiff"] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+const FORMAT_BY_EXTENSION: Record<string, OutputFormat> = {
+  ".png": "png",
+  ".jpg": "jpeg",
+  ".jpeg": "jpeg",
+  ".webp": "webp",
+  ".avif": "avif",
+  ".tif": "tiff",
+  ".tiff": "tiff",
+};
+const EXTENSION_BY_FORMAT: Record<OutputFormat, string> = {
+  png: ".png",
+  jpeg: ".jpg",
+  webp: ".webp",
+  avif: ".avif",
+  tiff: ".tiff",
+};
+const FORMATS_WITH_ALPHA = new Set<OutputFormat>(["png", "webp", "avif", "tiff"]);
+const WHITE = { r: 255, g: 255, b: 255 };
+
+export function isOutputFormat(format: string): format is OutputFormat {
+  return (OUTPUT_FORMATS as readonly string[]).includes(format);
+}
+
+/**
+ * The final image bytes at the input's size, or at `size` when exact ops changed the geometry.
+ * The input's transparency comes back only when the geometry is the input's, since only then does it line up.
+ */
+export async function encodeOutput(
+  picture: Picture,
+  input: InputImage,
+  format: string,
+  size?: { width: number; height: number },
+): Promise<Buffer> {
+  const outputFormat = parseOutputFormat(format);
+  const target = size ?? { width: input.width, height: input.height };
+  const restored = await resizeExactly(picture, target);
+  const image = await withAlphaFor(outputFormat, restored, input, size === undefined);
+  return encodeAs(outputFormat, image).toBuffer();
+}
+
+function parseOutputFormat(format: string): OutputFormat {
+  if (isOutputFormat(format)) return format;
+  throw new ReasonEditError("usage", `cannot write ${format} images`, {
+    hint: `Write one of: ${OUTPUT_FORMATS.join(", ")} (choose with the -o file extension).`,
+  });
+}
+
+/** Raw at the final size first, so the input's alpha channel can be joined pixel for pixel. */
+async function resizeExactly(picture: Picture, target: { width: number; height: number }): Promise<RawPixels> {
+  const { data, info } = await sharp(picture.bytes)
+    .resize(target.width, target.height, { fit: "fill" })
+    .toColourspace("srgb")
+    .raw({ depth: "uchar" })
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
+}
+
+async function withAlphaFor(
+  format: OutputFormat,
+  restored: RawPixels,
+  input: InputImage,
+  sameGeometry: boolean,
+): Promise<Sharp> {
+  if (!FORMATS_WITH_ALPHA.has(format)) return openPixels(restored).flatten({ background: WHITE });
+  if (!sameGeometry || !input.hasAlpha || restored.channels === 4) return openPixels(restored);
+  const { width, height } = input.pixels;
+  const alpha = await openPixels(input.pixels).extractChannel(3).raw().toBuffer();
+  return openPixels(restored).joinChannel(alpha, { raw: { width, height, channels: 1 } });
+}
+
+function encodeAs(format: OutputFormat, image: Sharp): Sharp {
+  switch (format) {
+    case "jpeg":
+      return image.jpeg({ quality: 92 });
+    case "webp":
+      return image.webp({ quality: 90 });
+    case "avif":
+      return image.avif({ quality: 60 });
+    case "tiff":
+      return image.tiff({ compression: "lzw" });
+    case "png":
+      return image.png();
+  }
+}
+
+/** The format the -o path asks for by its extension; for stdout or an unknown extension, the input's own format when sharp can write it. */
+export function outputFormatFor(outputPath: string, input: InputImage): OutputFormat {
+  const byExtension = outputPath === "-" ? undefined : FORMAT_BY_EXTENSION[path.extname(outputPath).toLowerCase()];
+  if (byExtension) return byExtension;
+  return isOutputFormat(input.format) ? input.format : "png";
+}
+
+/** `<dir>/<name>.edited<ext>` beside a file input; `<cwd>/<name>.edited.png` for a URL or stdin. */
+export function defaultOutputPath(input: InputImage, cwd: string): string {
+  if (!input.path) return path.join(cwd, `${remoteBaseName(input)}.edited.png`);
+  const { dir, name, ext } = path.parse(input.path);
+  const keepsExtension = FORMAT_BY_EXTENSION[ext.toLowerCase()] !== undefined;
+  return path.join(dir, `${name}.edited${keepsExtension ? ext : EXTENSION_BY_FORMAT[outputFormatFor("-", input)]}`);
+}
+
+function remoteBaseName(input: InputImage): string {
+  if (input.source !== "url") return "stdin";
+  let segment = "";
+  try {
+    segment = decodeURIComponent(new URL(input.label).pathname.split("/").pop() ?? "");
+  } catch {
+    // An undecodable path still gets a usable default name.
+  }
+  const name = path.parse(segment).name.replace(/[^\p{L}\p{N}._-]+/gu, "_").replace(/^\.+/, "");
+  return name || "image";
+}
+
+/** Refuses an output path that is the input file itself, through symlinks, hard links or `..` alike. */
+export function assertNotInput(outputPath: string, input: InputImage): void {
+  if (outputPath === "-" || !input.path) return;
+  if (!isSameFile(path.resolve(outputPath), input.path)) return;
+  throw new ReasonEditError("output_unwritable", `refusing to overwrite the input ${input.label}`, {
+    hint: "Choose another -o path; reasonedit never overwrites its input.",
+  });
+}
+
+function isSameFile(outputPath: string, inputPath: string): boolean {
+  const output = statIfExists(outputPath);
+  const original = statIfExists(inputPath);
+  if (output && original) return output.dev === original.dev && output.ino === original.ino;
+  return realPathOf(outputPath) === realPathOf(inputPath);
+}
+
+function statIfExists(file: string): { dev: number; ino: number } | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The real path, resolving the parent folder when the file itself does not exist yet. */
+function realPathOf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    try {
+      return path.join(realpathSync(path.dirname(file)), path.basename(file));
+    } catch {
+      return file;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// One folder per run: run.json plus every round's image, each written atomically as the run goes.
+import { createHash, randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Candidate, LoopResult, Round } from "../loop/run-edit-loop.js";
+import type { Picture, StepCall } from "../loop/types.js";
+import { writeFileAtomic } from "./atomic-write.js";
+import { RUN_SCHEMA, RunRecordSchema, type CandidateRecord, type RoundRecord, type RunRecord, type StepRecord } from "./run-record.js";
+
+export function defaultRunsRoot(env: NodeJS.ProcessEnv): string {
+  const state = env.XDG_STATE_HOME && env.XDG_STATE_HOME.trim() !== "" ? env.XDG_STATE_HOME : join(homedir(), ".local", "state");
+  return join(state, "reasonedit", "runs");
+}
+
+export function newRunId(label: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const slug = label
+    .replace(/^.*[\\/]/, "")
+    .replace(/\.[^.]+$/, "")
+    .replace(/[^A-Za-z0-9_-]+/g, "-")
+    .slice(0, 40);
+  return `${stamp}-${slug || "image"}-${randomBytes(3).toString("hex")}`;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+const EXTENSIONS: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp" };
+
+export class RunFolder {
+  readonly recordPath: string;
+
+  constructor(readonly dir: string) {
+    this.dir = resolve(dir);
+    this.recordPath = join(this.dir, "run.json");
+  }
+
+  async writeImage(name: string, picture: Picture): Promise<string> {
+    const file = `${name}.${EXTENSIONS[picture.mimeType] ?? "png"}`;
+    await writeFileAtomic(join(this.dir, file), picture.bytes);
+    return file;
+  }
+
+  async writeRecord(record: RunRecord): Promise<void> {
+    await writeFileAtomic(this.recordPath, `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  /** Writes the images of a finished round and returns its record. */
+  async saveRound(round: Round): Promise<RoundRecord> {
+    const many = round.candidates.length > 1;
+    const candidates = await Promise.all(
+      round.candidates.map((candidate, k) => this.saveCandidate(candidate, many ? `round-${round.index}-c${k + 1}` : `round-${round.index}`)),
+    );
+    return { index: round.index, base: round.base, instruction: round.instruction, candidates, chosen: round.chosen, failures: round.failures };
+  }
+
+  private async saveCandidate(candidate: Candidate, name: string): Promise<CandidateRecord> {
+    const image = await this.writeImage(name, candidate.image);
+    const heatmap = candidate.evidence ? await this.writeImage(`${name}-changes`, candidate.evidence.heatmap) : undefined;
+    const steps: Record<string, StepRecord> = {};
+    const calls: Record<string, StepCall<unknown> | undefined> = {
+      assess: candidate.assessment,
+      conclude: candidate.conclusion,
+      score_sc: candidate.semantics,
+      score_pq: candidate.quality,
+    };
+    for (const [key, call] of Object.entries(calls)) if (call) steps[key] = stepRecord(call);
+    const conclusion = candidate.conclusion?.reply;
+    return {
+      seed: candidate.seed,
+      image,
+      edit_ms: Math.round(candidate.editMs),
+      edit_cached: candidate.editCached,
+      verdict: candidate.verdict,
+      ...(conclusion?.refined_instruction !== undefined ? { refined_instruction: conclusion.refined_instruction } : {}),
+      ...(conclusion?.unintended_changes ? { unintended_changes: conclusion.unintended_changes } : {}),
+      ...(candidate.cappedScore !== undefined ? { capped_score: candidate.cappedScore } : {}),
+      scores: { sc: candidate.semantics?.reply.score ?? null, pq: candidate.quality?.reply.score ?? null, value: candidate.value },
+      steps,
+      ...(candidate.evidence && heatmap
+        ? {
+            change_map: {
+              heatmap,
+              changed_share: candidate.evidence.changedShare,
+              mean_difference: candidate.evidence.meanDifference,
+              boxes: candidate.evidence.boxes,
+            },
+          }
+        : {}),
+      ...(candidate.preservedShare !== undefined ? { preserved_share: candidate.preservedShare } : {}),
+    };
+  }
+}
+
+export function stepRecord<T>(call: StepCall<T>): StepRecord {
+  return {
+    prompt_id: call.promptId,
+    reply: call.reply,
+    usage: call.usage,
+    ms: Math.round(call.ms),
+    attempts: call.attempts,
+    ...(call.cached ? { cached: true } : {}),
+  };
+}
+
+/** Counts logical model calls (re-asks included) and tokens from what the loop recorded. */
+export function totalsOf(result: Pick<LoopResult, "thinking" | "description" | "rounds">, wallMs: number): RunRecord["totals"] {
+  const calls: Array<StepCall<unknown>> = [];
+  if (result.thinking) calls.push(result.thinking);
+  if (result.description) calls.push(result.description);
+  let editorCalls = 0;
+  let cachedCalls = 0;
+  for (const round of result.rounds) {
+    for (const candidate of round.candidates) {
+      if (candidate.editCached) cachedCalls++;
+      else editorCalls++;
+      for (const call of [candidate.assessment, candidate.conclusion, candidate.semantics, candidate.quality]) if (call) calls.push(call);
+    }
+  }
+  const live = calls.filter((c) => !c.cached);
+  return {
+    mllm_calls: live.reduce((n, c) => n + c.attempts, 0),
+    editor_calls: editorCalls,
+    cached_calls: cachedCalls + (calls.length - live.length),
+    tokens: live.reduce((n, c) => n + c.usage.total, 0),
+    wall_ms: Math.round(wallMs),
+  };
+}
+
+export async function readRunRecord(path: string): Promise<RunRecord> {
+  const text = await readFile(path, "utf8");
+  return RunRecordSchema.parse(JSON.parse(text));
+}
+
+export { RUN_SCHEMA };
