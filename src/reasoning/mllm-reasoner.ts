@@ -1,0 +1,212 @@
+// The Reasoner on a multimodal chat model: one templated call per step, one corrective re-ask on a bad reply.
+import { z } from "zod";
+import { ReasonEditError } from "../errors.js";
+import {
+  AssessReplySchema,
+  ConcludeReplySchema,
+  DescribeReplySchema,
+  ScoreReplySchema,
+  ThinkReplySchema,
+  type AssessReply,
+  type ConcludeReply,
+  type DescribeReply,
+  type ScoreReply,
+  type ThinkReply,
+} from "../loop/replies.js";
+import type {
+  AssessInput,
+  ChangeEvidence,
+  ConcludeInput,
+  DescribeInput,
+  Picture,
+  Reasoner,
+  ScoreInput,
+  StepCall,
+  ThinkInput,
+  TokenUsage,
+} from "../loop/types.js";
+import type { ChatContentPart, ChatMessage, ChatModel, ChatRequest, ChatResponse } from "../providers/chat-model.js";
+import { languageMismatch, languageOf } from "./language.js";
+import { parseReply, type ParseResult } from "./parse-reply.js";
+import { renderTemplate, type PromptSet, type StepName, type TemplateVars } from "./prompt-templates.js";
+
+export interface MllmReasonerOptions {
+  chat: ChatModel;
+  prompts: PromptSet;
+  /** Turns a picture into the data URL sent as an image_url part. */
+  encodeImage: (picture: Picture) => Promise<string>;
+  /** Default 0.2: judges should be steady, yet a re-ask must be able to change its answer. */
+  temperature?: number;
+  /** Default 1024: room for conclude's reasoning before its JSON; a cut-off reply cannot be parsed. */
+  maxTokens?: number;
+}
+
+/** The JSON each step must return, restated in the corrective re-ask. */
+export const REPLY_SHAPES: Record<StepName, string> = {
+  think:
+    '{"instruction": string or null (null only when "ops" cover the whole request), "changed": boolean, "rationale": string, "scope": "local" or "global", "ops": [exact operation objects, or []]}',
+  describe: '{"target_description": string}',
+  assess:
+    '{"meets_instruction": "yes" or "partial" or "no", "major_conflicts": integer >= 0, "minor_conflicts": integer >= 0, "hallucinations": integer >= 0, "omissions": integer >= 0, "raw_score": number 0-10, "reason": string}',
+  conclude:
+    '{"think": string, "verdict": "success" or "refine" or "failed", "refined_instruction": string (required for "refine") or null, "unintended_changes": [strings]}',
+  "score-sc": '{"score": [number 0-10, number 0-10], "reasoning": string}',
+  "score-pq": '{"score": [number 0-10, number 0-10], "reasoning": string}',
+};
+
+interface StepSpec<S extends z.ZodType> {
+  step: StepName;
+  schema: S;
+  vars: TemplateVars;
+  images: Picture[];
+  /** Rules zod cannot see because they depend on the input. */
+  check?: (reply: z.output<S>) => string | undefined;
+}
+
+const jsonSchemaCache = new Map<z.ZodType, Record<string, unknown>>();
+
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  let json = jsonSchemaCache.get(schema);
+  if (json === undefined) jsonSchemaCache.set(schema, (json = z.toJSONSchema(schema) as Record<string, unknown>));
+  return json;
+}
+
+function sumUsage(responses: readonly ChatResponse[]): TokenUsage {
+  return responses.reduce(
+    (sum, { usage }) => ({ prompt: sum.prompt + usage.prompt, completion: sum.completion + usage.completion, total: sum.total + usage.total }),
+    { prompt: 0, completion: 0, total: 0 },
+  );
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+/** The change map's numbers in words, for conclude's {{evidence}}. */
+export function describeEvidence(evidence: ChangeEvidence, maxRegions = 6): string {
+  const changed = `${percent(evidence.changedShare)} of the pixels changed.`;
+  if (evidence.boxes.length === 0) return `${changed} No changed region stands out.`;
+  const regions = evidence.boxes
+    .slice(0, maxRegions)
+    .map((box) => `left ${box.left.toFixed(2)}, top ${box.top.toFixed(2)}, width ${box.width.toFixed(2)}, height ${box.height.toFixed(2)} (${percent(box.share)} of the image)`);
+  const rest = evidence.boxes.length - regions.length;
+  const more = rest > 0 ? `; and ${rest} smaller region${rest > 1 ? "s" : ""}` : "";
+  return `${changed} Changed regions, as fractions of the image's width and height from its top-left corner, largest first: ${regions.join("; ")}${more}.`;
+}
+
+function checkThink(reply: ThinkReply, request: string): string | undefined {
+  if (reply.instruction === null) {
+    return reply.ops?.length ? undefined : 'instruction: null is allowed only when "ops" cover the whole request, and "ops" is empty';
+  }
+  const mismatch = languageMismatch(request, reply.instruction);
+  return mismatch === undefined ? undefined : `instruction: ${mismatch}`;
+}
+
+/** The first request plus the model's own bad reply and what was wrong with it. */
+function withReask(request: ChatRequest, badReply: string, error: string, step: StepName): ChatRequest {
+  const correction =
+    `Your reply could not be used: ${error}.\n` +
+    `Answer again with only one JSON object, no other text, in this shape:\n${REPLY_SHAPES[step]}`;
+  const messages: ChatMessage[] = [...request.messages, { role: "assistant", content: badReply }, { role: "user", content: correction }];
+  return { ...request, messages };
+}
+
+export class MllmReasoner implements Reasoner {
+  private readonly chat: ChatModel;
+  private readonly prompts: PromptSet;
+  private readonly encodeImage: (picture: Picture) => Promise<string>;
+  private readonly temperature: number;
+  private readonly maxTokens: number;
+
+  constructor(options: MllmReasonerOptions) {
+    this.chat = options.chat;
+    this.prompts = options.prompts;
+    this.encodeImage = options.encodeImage;
+    this.temperature = options.temperature ?? 0.2;
+    this.maxTokens = options.maxTokens ?? 1024;
+  }
+
+  think(input: ThinkInput, signal?: AbortSignal): Promise<StepCall<ThinkReply>> {
+    const vars = { instruction: input.instruction, language: languageOf(input.instruction) };
+    const check = (reply: ThinkReply) => checkThink(reply, input.instruction);
+    return this.run({ step: "think", schema: ThinkReplySchema, vars, images: [input.source], check }, signal);
+  }
+
+  describe(input: DescribeInput, signal?: AbortSignal): Promise<StepCall<DescribeReply>> {
+    return this.run({ step: "describe", schema: DescribeReplySchema, vars: { instruction: input.instruction }, images: [input.source] }, signal);
+  }
+
+  assess(input: AssessInput, signal?: AbortSignal): Promise<StepCall<AssessReply>> {
+    const vars = { instruction: input.instruction, description: input.description };
+    return this.run({ step: "assess", schema: AssessReplySchema, vars, images: [input.edited] }, signal);
+  }
+
+  conclude(input: ConcludeInput, signal?: AbortSignal): Promise<StepCall<ConcludeReply>> {
+    const vars = {
+      instruction: input.instruction,
+      score: String(Number(input.score.toFixed(2))),
+      reason: input.reason,
+      evidence: input.evidence === undefined ? "" : describeEvidence(input.evidence),
+    };
+    const images = input.evidence === undefined ? [input.source, input.edited] : [input.source, input.edited, input.evidence.heatmap];
+    return this.run({ step: "conclude", schema: ConcludeReplySchema, vars, images }, signal);
+  }
+
+  scoreSemantics(input: ScoreInput, signal?: AbortSignal): Promise<StepCall<ScoreReply>> {
+    return this.run({ step: "score-sc", schema: ScoreReplySchema, vars: { instruction: input.instruction }, images: [input.source, input.edited] }, signal);
+  }
+
+  scoreQuality(input: ScoreInput, signal?: AbortSignal): Promise<StepCall<ScoreReply>> {
+    return this.run({ step: "score-pq", schema: ScoreReplySchema, vars: { instruction: input.instruction }, images: [input.edited] }, signal);
+  }
+
+  private async buildMessages(spec: StepSpec<z.ZodType>): Promise<ChatMessage[]> {
+    const { system, user } = renderTemplate(this.prompts[spec.step], spec.vars);
+    const urls = await Promise.all(spec.images.map((picture) => this.encodeImage(picture)));
+    const content: ChatContentPart[] = [{ type: "text", text: user }, ...urls.map((url) => ({ type: "image_url" as const, image_url: { url } }))];
+    const userMessage: ChatMessage = { role: "user", content };
+    return system === undefined ? [userMessage] : [{ role: "system", content: system }, userMessage];
+  }
+
+  private validate<S extends z.ZodType>(spec: StepSpec<S>, text: string): ParseResult<z.output<S>> {
+    const parsed = parseReply(text, spec.schema);
+    if (!parsed.ok || spec.check === undefined) return parsed;
+    const problem = spec.check(parsed.value);
+    return problem === undefined ? parsed : { ok: false, error: problem };
+  }
+
+  private async run<S extends z.ZodType>(spec: StepSpec<S>, signal?: AbortSignal): Promise<StepCall<z.output<S>>> {
+    const started = performance.now();
+    const request: ChatRequest = {
+      messages: await this.buildMessages(spec),
+      jsonSchema: { name: spec.step, schema: jsonSchemaOf(spec.schema) },
+      temperature: this.temperature,
+      maxTokens: this.maxTokens,
+    };
+    const first = await this.chat.complete(request, signal);
+    const responses = [first];
+    let outcome = this.validate(spec, first.text);
+    if (!outcome.ok) {
+      const second = await this.chat.complete(withReask(request, first.text, outcome.error, spec.step), signal);
+      responses.push(second);
+      outcome = this.validate(spec, second.text);
+    }
+    if (!outcome.ok) throw this.invalidReplyError(spec.step, outcome.error);
+    return {
+      reply: outcome.value,
+      promptId: this.prompts[spec.step].promptId,
+      usage: sumUsage(responses),
+      ms: Math.round(performance.now() - started),
+      attempts: responses.length,
+      cached: responses.every((response) => response.cached === true),
+    };
+  }
+
+  private invalidReplyError(step: StepName, error: string): ReasonEditError {
+    const template = this.prompts[step];
+    const hint = template.builtIn
+      ? `The model did not return the JSON the ${step} step needs. Try a stronger --mllm model (an instruction-tuned vision model that can follow a JSON format).`
+      : `The model did not return the JSON the ${step} step needs. Check that ${template.file} asks for exactly these fields: ${REPLY_SHAPES[step]} — or try a stronger --mllm model.`;
+    return new ReasonEditError("model_reply_invalid", `${step} reply from ${this.chat.id} was not valid after one corrective re-ask: ${error}`, { hint });
+  }
+}
