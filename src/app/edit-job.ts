@@ -1,0 +1,203 @@
+// One edit job end to end: load and shape the image, run the loop, keep a run record, write the result.
+import type { Logger } from "pino";
+import { ReasonEditError } from "../errors.js";
+import { loadInput, openPixels, type InputImage } from "../images/input.js";
+import { cropRegion } from "../images/ops.js";
+import { assertNotInput, defaultOutputPath, encodeOutput, outputFormatFor } from "../images/output.js";
+import { shapeForEditor } from "../images/shape.js";
+import { runEditLoop, type LoopEvent, type LoopResult, type LoopSettings } from "../loop/run-edit-loop.js";
+import type { Editor, ExactOp, Picture, Reasoner, Workbench } from "../loop/types.js";
+import { writeFileAtomic } from "../runs/atomic-write.js";
+import { RunFolder, newRunId, sha256, stepRecord, totalsOf } from "../runs/run-folder.js";
+import { RUN_SCHEMA, type RoundRecord, type RunRecord, type RunStatus } from "../runs/run-record.js";
+
+export interface EditJob {
+  image: string;
+  instruction: string;
+  /** Output path, "-" for stdout, or undefined for `<name>.edited<ext>` beside the input. */
+  output?: string;
+  loop: LoopSettings;
+  /** Folder that receives this run's folder. */
+  runsRoot: string;
+  /** Exact run folder (batch uses one per item); overrides runsRoot. */
+  runDir?: string;
+  /** Recorded in run.json; must never contain secrets. */
+  settingsForRecord: Record<string, unknown>;
+  cwd: string;
+}
+
+export interface EditServices {
+  reasoner: Reasoner;
+  editor: Editor;
+  workbench?: Workbench;
+  models: { mllm: string; editor: string };
+  logger: Logger;
+  toolVersion: string;
+  stdin?: NodeJS.ReadableStream;
+  stdout?: NodeJS.WritableStream;
+  signal?: AbortSignal;
+  onEvent?: (event: LoopEvent) => void;
+  /** Decoded inputs shared across jobs (a batch may use one image for many rows). */
+  loadImage?: (spec: string) => Promise<InputImage>;
+}
+
+export interface EditJobResult {
+  status: Exclude<RunStatus, "running" | "error" | "interrupted">;
+  output: string;
+  record: RunRecord;
+  recordPath: string;
+  loop: LoopResult;
+}
+
+export async function runEditJob(job: EditJob, services: EditServices): Promise<EditJobResult> {
+  const started = performance.now();
+  const input = await (services.loadImage ?? ((spec) => loadInput(spec, { ...(services.stdin ? { stdin: services.stdin } : {}) })))(job.image);
+  for (const warning of input.warnings) services.logger.warn({ input: input.label }, warning);
+  const outputPath = job.output === "-" ? "-" : (job.output ?? defaultOutputPath(input, job.cwd));
+  if (outputPath !== "-") assertNotInput(outputPath, input);
+  const source = await shapeForEditor(input);
+  const folder = new RunFolder(job.runDir ?? `${job.runsRoot}/${newRunId(input.label)}`);
+  const record = await startRecord(folder, job, services, input, source);
+  const rounds: RoundRecord[] = [];
+  const saving: Array<Promise<void>> = [];
+
+  const onEvent = (event: LoopEvent) => {
+    services.onEvent?.(event);
+    if (event.type === "round_finished") saving.push(saveRound(folder, record, rounds, event.round));
+  };
+  let loop: LoopResult;
+  try {
+    loop = await runEditLoop({ source, instruction: job.instruction, settings: job.loop, ports: services, onEvent, ...(services.signal ? { signal: services.signal } : {}) });
+    await Promise.all(saving);
+  } catch (error) {
+    await Promise.allSettled(saving);
+    await failRecord(folder, record, error, started);
+    throw error;
+  }
+  const status = loop.accepted ? "accepted" : "not_accepted";
+  const result = await chooseResult(loop, input);
+  const bytes = await encodeOutput(result.picture, input, outputFormatFor(outputPath, input), result.size);
+  await writeOutput(outputPath, bytes, services.stdout);
+  finishRecord(record, loop, status, outputPath, started);
+  await folder.writeRecord(record);
+  return { status, output: outputPath, record, recordPath: folder.recordPath, loop };
+}
+
+async function startRecord(folder: RunFolder, job: EditJob, services: EditServices, input: InputImage, source: Picture): Promise<RunRecord> {
+  const sourceImage = await folder.writeImage("source", source);
+  const record: RunRecord = {
+    schema: RUN_SCHEMA,
+    id: folder.dir.split("/").pop() ?? "run",
+    tool_version: services.toolVersion,
+    created: new Date().toISOString(),
+    finished: null,
+    status: "running",
+    input: {
+      label: input.label,
+      ...(input.path ? { path: input.path } : {}),
+      format: input.format,
+      width: input.width,
+      height: input.height,
+      sha256: sha256(input.pixels.data),
+      source_image: sourceImage,
+    },
+    instruction: job.instruction,
+    concrete_instruction: null,
+    settings: job.settingsForRecord,
+    models: services.models,
+    thinking: null,
+    description: null,
+    ops: [],
+    scope: null,
+    rounds: [],
+    kept_round: null,
+    stop_reason: null,
+    output: null,
+    failures: [],
+    totals: { mllm_calls: 0, editor_calls: 0, cached_calls: 0, tokens: 0, wall_ms: 0 },
+    error: null,
+  };
+  await folder.writeRecord(record);
+  return record;
+}
+
+/** Rounds are saved as they finish, so an interrupted or failed run still shows what it paid for. */
+async function saveRound(folder: RunFolder, record: RunRecord, rounds: RoundRecord[], round: LoopResult["rounds"][number]): Promise<void> {
+  rounds.push(await folder.saveRound(round));
+  record.rounds = [...rounds].sort((a, b) => a.index - b.index);
+  await folder.writeRecord(record);
+}
+
+async function failRecord(folder: RunFolder, record: RunRecord, error: unknown, started: number): Promise<void> {
+  const interrupted = ReasonEditError.is(error) ? error.code === "interrupted" : error instanceof Error && error.name === "AbortError";
+  record.status = interrupted ? "interrupted" : "error";
+  record.finished = new Date().toISOString();
+  record.totals.wall_ms = Math.round(performance.now() - started);
+  record.error = ReasonEditError.is(error)
+    ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
+    : { code: interrupted ? "interrupted" : "internal", message: error instanceof Error ? error.message : String(error) };
+  await folder.writeRecord(record).catch(() => undefined);
+}
+
+function finishRecord(record: RunRecord, loop: LoopResult, status: RunStatus, output: string, started: number): void {
+  record.status = status;
+  record.finished = new Date().toISOString();
+  record.concrete_instruction = loop.concreteInstruction;
+  record.thinking = loop.thinking ? stepRecord(loop.thinking) : null;
+  record.description = loop.description ? stepRecord(loop.description) : null;
+  record.ops = loop.ops;
+  record.scope = loop.scope ?? null;
+  record.kept_round = loop.kept >= 0 ? loop.rounds[loop.kept]!.index : null;
+  record.stop_reason = loop.stopReason;
+  record.output = output;
+  record.failures = loop.failures;
+  record.totals = totalsOf(loop, performance.now() - started);
+}
+
+/** The kept round's image at the output geometry; exact ops alone are redone on the full-resolution input. */
+async function chooseResult(loop: LoopResult, input: InputImage): Promise<{ picture: Picture; size?: { width: number; height: number } }> {
+  // Transparency lines up again only when the ops kept the geometry, so only then is the input's size used.
+  const geometric = loop.ops.some((op) => ["rotate", "flip", "crop", "resize"].includes(op.op));
+  const size = geometric ? sizeAfterOps({ width: input.width, height: input.height }, loop.ops) : undefined;
+  if (loop.kept < 0) {
+    const { applyOps } = await import("../images/ops.js");
+    const full = await openPixels(input.pixels).png().toBuffer({ resolveWithObject: true });
+    const picture = await applyOps({ bytes: full.data, mimeType: "image/png", width: full.info.width, height: full.info.height }, loop.ops);
+    return { picture, size: { width: picture.width, height: picture.height } };
+  }
+  const round = loop.rounds[loop.kept]!;
+  return { picture: round.candidates[round.chosen]!.image, ...(size ? { size } : {}) };
+}
+
+export function sizeAfterOps(size: { width: number; height: number }, ops: readonly ExactOp[]): { width: number; height: number } {
+  let current = size;
+  for (const op of ops) {
+    if (op.op === "rotate" && op.degrees !== 180) current = { width: current.height, height: current.width };
+    if (op.op === "crop") {
+      const region = cropRegion(current, op);
+      current = { width: region.width, height: region.height };
+    }
+    if (op.op === "resize") {
+      const width = op.width ?? Math.round((current.width * op.height!) / current.height);
+      const height = op.height ?? Math.round((current.height * op.width!) / current.width);
+      current = { width, height };
+    }
+  }
+  return current;
+}
+
+async function writeOutput(path: string, bytes: Buffer, stdout: NodeJS.WritableStream | undefined): Promise<void> {
+  if (path !== "-") {
+    try {
+      await writeFileAtomic(path, bytes);
+    } catch (error) {
+      throw new ReasonEditError("output_unwritable", `cannot write the result to ${path}: ${(error as Error).message}`, {
+        hint: "choose another -o path, or check the folder exists and is writable",
+        cause: error,
+      });
+    }
+    return;
+  }
+  if (!stdout) throw new ReasonEditError("internal", "no stdout was given for -o -");
+  await new Promise<void>((resolve, reject) => stdout.write(bytes, (error) => (error ? reject(error) : resolve())));
+}

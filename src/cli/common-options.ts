@@ -1,0 +1,81 @@
+// The flags every model-calling command shares (DESIGN.md §3), and reading back only those the user typed.
+import { Option, type Command } from "commander";
+import type { SettingsInput } from "../config/settings.js";
+
+export function addModelOptions(command: Command): Command {
+  return command
+    .option("--mllm <model>", "reasoning model (Hub id)  [Qwen/Qwen3-VL-235B-A22B-Instruct]")
+    .option("--mllm-provider <provider>", 'provider for the MLLM, or "auto"  [auto]')
+    .option("--mllm-url <url>", "OpenAI-compatible server for the MLLM (vLLM, Ollama, LM Studio, TGI, an Inference Endpoint)")
+    .option("--editor <model>", "image editing model (Hub id)  [Qwen/Qwen-Image-Edit]")
+    .option("--editor-provider <provider>", 'provider for the editor, e.g. fal-ai, replicate, wavespeed, or "auto"  [auto]')
+    .option("--editor-url <url>", "HF-Inference-protocol endpoint for the editor (e.g. an Inference Endpoint)");
+}
+
+export function addLoopOptions(command: Command): Command {
+  return command
+    .option("--rounds <n>", "edit-call budget: at most this many edits  [3]")
+    .option("--no-think", "skip the thinking step: the editor gets your instruction as written")
+    .option("--no-reflect", "single pass: one edit, no reflection")
+    .addOption(new Option("--chain <mode>", "what a refined round edits: the latest result or the source  [latest]").choices(["latest", "source"]))
+    .option("--seed <n>", "seed of the first edit (later edits use seed+1, seed+2, …)  [random]")
+    .option("--candidates <n>", "edits per round, made concurrently; the best-scored one continues  [1]")
+    .option("--no-preserve", "do not composite the source back outside a local edit")
+    .option("--steps <n>", "editor inference steps  [provider default]")
+    .option("--guidance <x>", "editor guidance scale  [provider default]")
+    .option("--prompts <dir>", "folder of prompt templates overriding the built-in ones");
+}
+
+export function addRuntimeOptions(command: Command): Command {
+  return command
+    .option("--timeout <seconds>", "deadline for each model call, polling included  [300]")
+    .option("--max-retries <n>", "retries for 408/429/5xx and network errors, with backoff  [4]")
+    .option("--run-dir <dir>", "folder that receives run records  [$XDG_STATE_HOME/reasonedit/runs]")
+    .option("--cache-dir <dir>", "model-call cache  [$XDG_CACHE_HOME/reasonedit]")
+    .option("--no-cache", "neither read nor write the model-call cache")
+    .option("--offline", "answer only from the cache; fail on a miss")
+    .option("--json", "print one JSON object (or line) on stdout")
+    .option("-q, --quiet", "print nothing but errors")
+    .option("-v, --verbose", "debug logs on stderr")
+    .addOption(new Option("--log-format <format>", "log format on stderr  [pretty]").choices(["json", "pretty"]))
+    .option("--config <file>", `settings file  [./reasonedit.config.json]`);
+}
+
+const SETTING_KEYS = [
+  "mllm",
+  "mllmProvider",
+  "mllmUrl",
+  "editor",
+  "editorProvider",
+  "editorUrl",
+  "rounds",
+  "think",
+  "reflect",
+  "chain",
+  "seed",
+  "candidates",
+  "preserve",
+  "steps",
+  "guidance",
+  "prompts",
+  "timeout",
+  "maxRetries",
+  "runDir",
+  "cacheDir",
+  "cache",
+  "offline",
+  "logFormat",
+  "verbose",
+  "quiet",
+  "json",
+] as const;
+
+/** The settings the user actually typed: commander's own defaults (e.g. think=true from --no-think) must not outrank the config file. */
+export function typedSettings(command: Command): SettingsInput {
+  const values = command.opts<Record<string, unknown>>();
+  const typed: SettingsInput = {};
+  for (const key of SETTING_KEYS) {
+    if (command.getOptionValueSource(key) === "cli" && values[key] !== undefined) typed[key] = values[key];
+  }
+  return typed;
+}

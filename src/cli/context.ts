@@ -1,0 +1,38 @@
+// What a command needs from its environment: resolved settings, credentials, a logger and the process streams.
+import type { Command } from "commander";
+import type { Logger } from "pino";
+import { credentialsFromEnv, readConfigFile, resolveSettings, settingsFromEnv, type Credentials, type Settings } from "../config/settings.js";
+import { createLogger, redactSecrets } from "../logging.js";
+import { typedSettings } from "./common-options.js";
+
+export interface CliIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface CommandContext {
+  settings: Settings;
+  credentials: Credentials;
+  logger: Logger;
+  io: CliIo;
+  /** Human output on stderr (nothing with --quiet). Every line passes token redaction. */
+  say: (line: string) => void;
+  secrets: string[];
+}
+
+export function buildContext(command: Command, io: CliIo): CommandContext {
+  const configPath = command.opts<{ config?: string }>().config;
+  const file = readConfigFile(configPath, io.cwd);
+  const settings = resolveSettings({ file: file.values, ...(file.path ? { filePath: file.path } : {}), env: settingsFromEnv(io.env), flags: typedSettings(command) });
+  const credentials = credentialsFromEnv(io.env);
+  const secrets = [credentials.hfToken, credentials.mllmApiKey, credentials.editorApiKey].filter((s): s is string => !!s);
+  const level = settings.quiet ? "error" : settings.verbose ? "debug" : "warn";
+  const logger = createLogger({ level, format: settings.logFormat }, io.stderr);
+  const say = (line: string) => {
+    if (!settings.quiet) io.stderr.write(`${redactSecrets(line, secrets)}\n`);
+  };
+  return { settings, credentials, logger, io, say, secrets };
+}

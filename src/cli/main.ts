@@ -1,0 +1,51 @@
+// The program: registers each command, runs it, and maps every error to one message and one exit code.
+import { Command, CommanderError } from "commander";
+import { EXIT, ReasonEditError } from "../errors.js";
+import { redactSecrets } from "../logging.js";
+import { VERSION } from "../version.js";
+import type { CliIo } from "./context.js";
+import { registerEditCommand } from "./commands/edit.js";
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command("reasonedit")
+    .description("Edit images by reasoning: an MLLM thinks, a diffusion editor edits, the MLLM reflects — until it is right.")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  registerEditCommand(program, io);
+  return program;
+}
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<void> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    process.exitCode = reportError(error, io);
+  }
+}
+
+function processIo(): CliIo {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+/** Prints an error once, in words a user can act on, and returns its exit code. */
+export function reportError(error: unknown, io: CliIo): number {
+  const secrets = [io.env.HF_TOKEN, io.env.REASONEDIT_MLLM_API_KEY, io.env.REASONEDIT_EDITOR_API_KEY].filter((s): s is string => !!s);
+  const write = (text: string) => io.stderr.write(`${redactSecrets(text, secrets)}\n`);
+  if (error instanceof CommanderError) {
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (ReasonEditError.is(error)) {
+    const where = [error.provider, error.status && `HTTP ${error.status}`, error.requestId && `request ${error.requestId}`].filter(Boolean).join(", ");
+    write(`reasonedit: ${error.message}${where ? ` (${where})` : ""}`);
+    if (error.hint) write(`  → ${error.hint}`);
+    return error.exitCode;
+  }
+  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  write(`reasonedit: internal error (a bug): ${stack}`);
+  write("  → please report it with the command you ran and the run record path, if one was printed");
+  return EXIT.internal;
+}

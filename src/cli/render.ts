@@ -1,0 +1,70 @@
+// Human and JSON views of a finished edit: what a person reads on stderr, what a script parses on stdout.
+import type { EditJobResult } from "../app/edit-job.js";
+import type { LoopEvent, Round } from "../loop/run-edit-loop.js";
+
+export function describeEvent(event: LoopEvent): string | undefined {
+  switch (event.type) {
+    case "thought":
+      if (event.instruction === null) return `thinking → exact ops only: ${event.ops.map((op) => op.op).join(", ")}`;
+      return event.thinking ? `thinking → "${event.instruction}"${event.ops.length ? ` + ops ${event.ops.map((op) => op.op).join(", ")}` : ""}` : undefined;
+    case "edit_started":
+      return `round ${event.round}: editing${event.seeds.length > 1 ? ` ×${event.seeds.length}` : ""} "${event.instruction}"`;
+    case "round_finished":
+      return describeRound(event.round);
+    case "step_failed":
+      return `  ! ${event.failure.step}: ${event.failure.message}`;
+  }
+}
+
+function describeRound(round: Round): string {
+  const chosen = round.candidates[round.chosen]!;
+  const seconds = (chosen.editMs / 1000).toFixed(1);
+  if (chosen.verdict === null) return `round ${round.index}: edited in ${seconds}s`;
+  const scores = chosen.value === null ? "scores n/a" : `SC ${chosen.semantics!.reply.score.join("/")} PQ ${chosen.quality!.reply.score.join("/")}`;
+  const refined = chosen.verdict === "refine" ? ` → "${chosen.conclusion?.reply.refined_instruction}"` : "";
+  return `round ${round.index}: ${chosen.verdict} (assessed ${chosen.cappedScore?.toFixed(1) ?? "n/a"}, ${scores}, edit ${seconds}s)${refined}`;
+}
+
+export function summarize(result: EditJobResult): string[] {
+  const record = result.record;
+  const kept = record.kept_round === null ? "exact ops only" : `kept round ${record.kept_round} of ${record.rounds.length}`;
+  const verdict = result.status === "accepted" ? "accepted" : `not accepted (${record.stop_reason?.replace(/_/g, " ")})`;
+  const totals = record.totals;
+  return [
+    `${verdict}: ${kept} → ${result.output === "-" ? "stdout" : result.output}`,
+    `  ${totals.mllm_calls} MLLM calls, ${totals.editor_calls} edits, ${totals.tokens} tokens${totals.cached_calls ? `, ${totals.cached_calls} from cache` : ""}, ${(totals.wall_ms / 1000).toFixed(1)}s`,
+    `  run record: ${result.recordPath}`,
+  ];
+}
+
+export function toJson(result: EditJobResult): Record<string, unknown> {
+  const record = result.record;
+  return {
+    status: result.status,
+    output: result.output,
+    run_record: result.recordPath,
+    instruction: record.instruction,
+    concrete_instruction: record.concrete_instruction,
+    ops: record.ops,
+    kept_round: record.kept_round,
+    stop_reason: record.stop_reason,
+    rounds: record.rounds.map((round) => {
+      const chosen = round.candidates[round.chosen]!;
+      const tokens = Object.values(chosen.steps).reduce((n, step) => n + step.usage.total, 0);
+      return {
+        index: round.index,
+        instruction: round.instruction,
+        verdict: chosen.verdict,
+        refined_instruction: chosen.refined_instruction ?? null,
+        scores: chosen.scores,
+        capped_score: chosen.capped_score ?? null,
+        image: chosen.image,
+        timings: { edit_ms: chosen.edit_ms, ...Object.fromEntries(Object.entries(chosen.steps).map(([k, s]) => [`${k}_ms`, s.ms])) },
+        tokens,
+        candidates: round.candidates.length,
+      };
+    }),
+    totals: record.totals,
+    failures: record.failures,
+  };
+}

@@ -1,0 +1,144 @@
+// ChatModel over @huggingface/inference chatCompletion: Inference Providers (router) or any OpenAI-compatible URL.
+import { InferenceClient } from "@huggingface/inference";
+import type { Logger } from "pino";
+import { ReasonEditError } from "../errors.js";
+import type { TokenUsage } from "../loop/types.js";
+import type { ChatModel, ChatRequest, ChatResponse } from "./chat-model.js";
+import type { ProviderRole } from "./error-mapping.js";
+import { callProvider, type ProviderCallSettings } from "./provider-call.js";
+import { displayUrl, routeId } from "./route.js";
+import { SharedThrottle } from "./throttle.js";
+
+export interface ChatModelOptions {
+  model: string;
+  /** "auto" (the router picks) or a provider name. Ignored when `url` is set. */
+  provider: string;
+  /** A custom OpenAI-compatible server (vLLM, Ollama, LM Studio, TGI, an Inference Endpoint). */
+  url?: string;
+  /** Sent as Bearer to `url`, and only there. */
+  apiKey?: string;
+  /** Authenticates hosted calls; never sent to `url`. */
+  hfToken?: string;
+  timeoutMs: number;
+  maxRetries: number;
+  billTo?: string;
+  fetch?: typeof fetch;
+  logger: Logger;
+  /** Shared by every call of the process so a 429 slows everyone; a private one when omitted. */
+  throttle?: SharedThrottle;
+  /** Names the flags in hints: --mllm-provider, --judge-url… Defaults to "mllm". */
+  role?: ProviderRole;
+}
+
+type ChatCompletionInput = Parameters<InferenceClient["chatCompletion"]>[0];
+type ChatCompletionOutput = Awaited<ReturnType<InferenceClient["chatCompletion"]>>;
+
+const FORMAT_REJECTION = /response_format|json_schema|structured output|guided_json|grammar/i;
+
+export function createChatModel(options: ChatModelOptions): ChatModel {
+  const custom = options.url !== undefined;
+  const token = custom ? options.apiKey : options.hfToken;
+  const client = new InferenceClient(token, { retry_on_error: false });
+  const settings = callSettings(options);
+  let acceptsResponseFormat = true;
+
+  const send = (request: ChatRequest, withFormat: boolean, signal?: AbortSignal): Promise<ChatResponse> =>
+    callProvider(settings, signal, async (scope) => {
+      const output = await client.chatCompletion(chatArgs(options, request, withFormat), {
+        signal: scope.signal,
+        fetch: scope.fetch,
+        retry_on_error: false,
+        billTo: custom ? undefined : options.billTo,
+      });
+      return readReply(output, settings.context.provider);
+    });
+
+  return {
+    id: routeId(options.model, options.provider, options.url),
+    async complete(request, signal) {
+      const withFormat = acceptsResponseFormat && request.jsonSchema !== undefined;
+      try {
+        return await send(request, withFormat, signal);
+      } catch (error) {
+        if (!withFormat || !isFormatRejection(error)) throw error;
+        acceptsResponseFormat = false;
+        options.logger.info(
+          { provider: settings.context.provider, model: options.model },
+          "the server rejected response_format; asking without it from now on",
+        );
+        return send(request, false, signal);
+      }
+    },
+  };
+}
+
+function callSettings(options: ChatModelOptions): ProviderCallSettings {
+  const custom = options.url !== undefined;
+  return {
+    context: {
+      provider: custom ? displayUrl(options.url ?? "") : options.provider,
+      model: options.model,
+      role: options.role ?? "mllm",
+      custom,
+      secrets: [options.hfToken, options.apiKey].filter((secret): secret is string => !!secret),
+    },
+    timeoutMs: options.timeoutMs,
+    maxRetries: options.maxRetries,
+    logger: options.logger,
+    throttle: options.throttle ?? new SharedThrottle(),
+    fetch: options.fetch,
+  };
+}
+
+function chatArgs(options: ChatModelOptions, request: ChatRequest, withFormat: boolean): ChatCompletionInput & Record<string, unknown> {
+  const route = options.url !== undefined ? { endpointUrl: options.url } : { provider: options.provider };
+  return {
+    model: options.model,
+    ...route,
+    messages: request.messages,
+    ...(withFormat && request.jsonSchema
+      ? { response_format: { type: "json_schema", json_schema: request.jsonSchema } }
+      : {}),
+    ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+    ...(request.seed !== undefined ? { seed: request.seed } : {}),
+  } as ChatCompletionInput & Record<string, unknown>;
+}
+
+function readReply(output: ChatCompletionOutput, provider: string): ChatResponse {
+  const choice = Array.isArray(output?.choices) ? output.choices[0] : undefined;
+  const content: unknown = choice?.message?.content;
+  const text = typeof content === "string" ? content : textFromParts(content);
+  if (!text) {
+    throw new ReasonEditError("provider_output", `${provider} answered without any message text`, {
+      provider,
+      hint: "The model may not accept images, or the server may not speak the OpenAI chat-completions format.",
+    });
+  }
+  return { text, usage: readUsage(output?.usage) };
+}
+
+/** A few servers answer content as parts, like the request. */
+function textFromParts(content: unknown): string {
+  if (!Array.isArray(content)) return "";
+  return content
+    .map((part: unknown) => (typeof (part as { text?: unknown })?.text === "string" ? (part as { text: string }).text : ""))
+    .join("");
+}
+
+function readUsage(usage: unknown): TokenUsage {
+  const record = (typeof usage === "object" && usage !== null ? usage : {}) as Record<string, unknown>;
+  const count = (key: string) => (typeof record[key] === "number" ? (record[key] as number) : 0);
+  const prompt = count("prompt_tokens");
+  const completion = count("completion_tokens");
+  return { prompt, completion, total: count("total_tokens") || prompt + completion };
+}
+
+function isFormatRejection(error: unknown): boolean {
+  return (
+    ReasonEditError.is(error) &&
+    error.code === "provider_bad_request" &&
+    (error.status === 400 || error.status === 422) &&
+    FORMAT_REJECTION.test(error.message)
+  );
+}

@@ -1,0 +1,130 @@
+// Editor over @huggingface/inference image-to-image: Inference Providers (fal-ai, replicate, …) or an
+// HF-Inference-protocol URL (JSON {inputs: base64, parameters} in, image bytes out).
+import { InferenceClient, type InferenceProviderOrPolicy } from "@huggingface/inference";
+import type { Logger } from "pino";
+import { ReasonEditError } from "../errors.js";
+import type { EditOutcome, EditRequest, Editor, Picture } from "../loop/types.js";
+import { callProvider, type CallScope, type ProviderCallSettings } from "./provider-call.js";
+import { fetchProviderMapping, pickEditRoute, type EditRoute } from "./hub-mapping.js";
+import { displayUrl, routeId } from "./route.js";
+import { SharedThrottle } from "./throttle.js";
+
+export interface EditorOptions {
+  model: string;
+  /** "auto" (first provider on the Hub mapping that can edit) or a provider name. Ignored when `url` is set. */
+  provider: string;
+  /** A custom HF-Inference-protocol endpoint. */
+  url?: string;
+  /** Sent as Bearer to `url`, and only there. */
+  apiKey?: string;
+  /** Authenticates hosted calls; never sent to `url`. */
+  hfToken?: string;
+  timeoutMs: number;
+  maxRetries: number;
+  billTo?: string;
+  fetch?: typeof fetch;
+  logger: Logger;
+  throttle?: SharedThrottle;
+  steps?: number;
+  guidance?: number;
+  /** Turns the provider's bytes into a Picture of the target size (validating that they are an image). */
+  decode: (bytes: Uint8Array, target: { width: number; height: number }) => Promise<Picture>;
+}
+
+export interface HostedEditor extends Editor {
+  /** `<model>@<provider or url>`; never contains a token. */
+  readonly id: string;
+}
+
+type Size = { width: number; height: number };
+
+export function createEditor(options: EditorOptions): HostedEditor {
+  const custom = options.url !== undefined;
+  const client = new InferenceClient(custom ? options.apiKey : options.hfToken, { retry_on_error: false });
+  const settings = callSettings(options);
+  let route: EditRoute | undefined; // the Hub mapping, read once per editor
+
+  const resolveRoute = async (scope: CallScope): Promise<EditRoute> => {
+    if (route) return route;
+    const entries = await fetchProviderMapping(options.model, { fetch: scope.fetch, hfToken: options.hfToken, signal: scope.signal });
+    route = pickEditRoute(options.model, options.provider, entries);
+    options.logger.debug({ model: options.model, ...route }, "editor route from the Hub mapping");
+    return route;
+  };
+
+  const editOnce = async (request: EditRequest, scope: CallScope): Promise<Blob> => {
+    // A Blob with a type: a Node Buffer crashes the library, and fal labels a typeless Blob "data:;base64".
+    const inputs = new Blob([new Uint8Array(request.image.bytes)], { type: request.image.mimeType });
+    const callOptions = { signal: scope.signal, fetch: scope.fetch, retry_on_error: false };
+    if (custom) {
+      const parameters = editParameters(options, request, "hf-inference");
+      return client.imageToImage({ model: options.model, endpointUrl: options.url, inputs, parameters }, callOptions);
+    }
+    const { provider, task } = await resolveRoute(scope);
+    const args = { model: options.model, provider: provider as InferenceProviderOrPolicy, inputs, parameters: editParameters(options, request, provider) };
+    const hosted = { ...callOptions, billTo: options.billTo };
+    return task === "image-text-to-image" ? client.imageTextToImage(args, hosted) : client.imageToImage(args, hosted);
+  };
+
+  return {
+    id: routeId(options.model, options.provider, options.url),
+    async edit(request, signal) {
+      const started = performance.now();
+      const target = { width: request.image.width, height: request.image.height };
+      const blob = await callProvider(settings, signal, (scope) => editOnce(request, scope));
+      const image = await decodeOrFail(options, new Uint8Array(await blob.arrayBuffer()), target, settings.context.provider);
+      return { image, ms: Math.round(performance.now() - started) } satisfies EditOutcome;
+    },
+  };
+}
+
+function callSettings(options: EditorOptions): ProviderCallSettings {
+  const custom = options.url !== undefined;
+  return {
+    context: {
+      provider: custom ? displayUrl(options.url ?? "") : options.provider,
+      model: options.model,
+      role: "editor",
+      custom,
+      secrets: [options.hfToken, options.apiKey].filter((secret): secret is string => !!secret),
+    },
+    timeoutMs: options.timeoutMs,
+    maxRetries: options.maxRetries,
+    logger: options.logger,
+    throttle: options.throttle ?? new SharedThrottle(),
+    fetch: options.fetch,
+    finalOnceAccepted: !custom,
+  };
+}
+
+/** The library spreads parameters into the provider body verbatim, so the size goes in each provider's own key. */
+export function editParameters(options: Pick<EditorOptions, "steps" | "guidance">, request: EditRequest, provider: string): Record<string, unknown> {
+  const size = { width: request.image.width, height: request.image.height };
+  return {
+    prompt: request.instruction,
+    seed: request.seed,
+    ...(options.steps !== undefined ? { num_inference_steps: options.steps } : {}),
+    ...(options.guidance !== undefined ? { guidance_scale: options.guidance } : {}),
+    ...sizeParameters(provider, size),
+  };
+}
+
+export function sizeParameters(provider: string, size: Size): Record<string, unknown> {
+  if (provider === "fal-ai") return { image_size: { ...size } };
+  if (provider === "hf-inference") return { target_size: { ...size } };
+  return { width: size.width, height: size.height };
+}
+
+async function decodeOrFail(options: EditorOptions, bytes: Uint8Array, target: Size, provider: string): Promise<Picture> {
+  try {
+    return await options.decode(bytes, target);
+  } catch (error) {
+    if (ReasonEditError.is(error) && error.code === "provider_output") throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ReasonEditError("provider_output", `${provider} did not return a readable image (${bytes.byteLength} bytes): ${reason}`, {
+      cause: error,
+      provider,
+      hint: "The endpoint may not be an image-to-image model, or it answered with an error page.",
+    });
+  }
+}

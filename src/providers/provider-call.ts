@@ -1,0 +1,68 @@
+// One provider call as every adapter makes it: wait for the shared throttle, run under a deadline with a
+// recording fetch, map failures to ReasonEditError, and retry the transient ones.
+import type { Logger } from "pino";
+import { ReasonEditError } from "../errors.js";
+import { withDeadline } from "./deadline.js";
+import { toReasonEditError, type ErrorContext } from "./error-mapping.js";
+import { createFetchRecorder } from "./fetch-recorder.js";
+import { markFinal, retryProviderCall } from "./retry.js";
+import type { SharedThrottle } from "./throttle.js";
+
+export interface ProviderCallSettings {
+  context: Omit<ErrorContext, "recorded">;
+  timeoutMs: number;
+  maxRetries: number;
+  logger: Logger;
+  throttle: SharedThrottle;
+  /** The fetch the library gets; defaults to the global fetch looked up at call time. */
+  fetch?: typeof fetch;
+  /**
+   * Queue providers bill a job once its submit is accepted: after that, a failure (a poll error, the
+   * deadline) is final rather than a reason to submit and pay again.
+   */
+  finalOnceAccepted?: boolean;
+}
+
+export interface CallScope {
+  signal: AbortSignal;
+  /** Hand this to the library (options.fetch) so its failures can be read back. */
+  fetch: typeof fetch;
+}
+
+export function callProvider<T>(
+  settings: ProviderCallSettings,
+  signal: AbortSignal | undefined,
+  run: (scope: CallScope) => Promise<T>,
+): Promise<T> {
+  const attempt = async (): Promise<T> => {
+    await settings.throttle.ready(signal);
+    const recorder = createFetchRecorder(settings.fetch ?? ((input, init) => globalThis.fetch(input, init)));
+    try {
+      const result = await withDeadline(settings.timeoutMs, signal, (scoped) => run({ signal: scoped, fetch: recorder.fetch }), {
+        provider: settings.context.provider,
+        flag: "--timeout",
+      });
+      settings.throttle.succeeded();
+      return result;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      const mapped = toReasonEditError(error, { ...settings.context, recorded: recorder.lastFailure() });
+      if (mapped.code === "provider_rate_limited") settings.throttle.rateLimited(mapped.retryAfterMs);
+      if (settings.finalOnceAccepted && recorder.accepted()) throw acceptedJobFailure(mapped);
+      throw mapped;
+    }
+  };
+  return retryProviderCall(attempt, {
+    maxRetries: settings.maxRetries,
+    logger: settings.logger,
+    provider: settings.context.provider,
+    signal,
+  });
+}
+
+function acceptedJobFailure(error: ReasonEditError): ReasonEditError {
+  const note = "The job was accepted and may still finish and be billed, so it was not submitted again.";
+  const { code, message, cause, provider, status, requestId, retryAfterMs } = error;
+  const hint = error.hint ? `${error.hint} ${note}` : note;
+  return markFinal(new ReasonEditError(code, message, { cause, provider, status, requestId, retryAfterMs, hint }));
+}

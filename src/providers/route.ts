@@ -1,0 +1,16 @@
+// Names a model's route for ids, logs and messages, with any credential in a URL left out.
+
+/** `<model>@<provider>` for hosted calls, `<model>@<url without credentials or query>` for a custom server. */
+export function routeId(model: string, provider: string, url?: string): string {
+  return `${model}@${url === undefined ? provider : displayUrl(url)}`;
+}
+
+/** A URL as it may appear in a log: no user:password, no query (keys hide there, e.g. ?key=…), no fragment. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url.trim());
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return "<invalid url>";
+  }
+}

@@ -1,0 +1,119 @@
+// Types for fake-providers.mjs (kept in JavaScript so child processes can run it without a TS loader).
+
+export type CallKind = "hub" | "chat" | "edit" | "fal-submit" | "fal-status" | "fal-result" | "media" | "unknown";
+
+export type Fault =
+  | { type: "status"; status: number; body?: unknown; headers?: Record<string, string> }
+  | { type: "reset" }
+  | { type: "hang" }
+  | { type: "not-image"; contentType: string };
+
+export declare const fault: {
+  status(status: number, options?: { body?: unknown; headers?: Record<string, string> }): Fault;
+  /** 429, with a Retry-After header when `retryAfter` is given (seconds or an HTTP date). */
+  rateLimited(retryAfter?: number | string): Fault;
+  unavailable(): Fault;
+  serverError(): Fault;
+  authError(status?: 401 | 402 | 403): Fault;
+  reset(): Fault;
+  hang(): Fault;
+  notImage(contentType?: string): Fault;
+};
+
+export interface RecordedImage {
+  bytes: number;
+  sha256: string;
+  mimeType: string | undefined;
+  /** The decoded bytes, for tests that want to look at them. */
+  data: Buffer;
+}
+
+export interface RecordedRequest {
+  kind: CallKind;
+  method: string;
+  /** Path and query as received, e.g. "/router/fal-ai/fal-ai/qwen-image-edit?_subdomain=queue". */
+  path: string;
+  /** Lower-cased header names, as node:http gives them. */
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON with every image (data URL or long base64) replaced by "<image … bytes sha256:…>"; null for binary bodies. */
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- whatever JSON the client sent
+  bodyBytes: number;
+  /** Images found in the body, in order (a binary body counts as one). */
+  images: RecordedImage[];
+  raw: Buffer;
+  at: number;
+}
+
+export interface ChatReply {
+  text: string;
+  /** Omit to get an estimate; null to leave `usage` out of the answer entirely. */
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
+}
+
+/** Gets the parsed (image-stripped) request body; returns the assistant's text. */
+export type ChatResponder = (body: any, request: RecordedRequest) => string | ChatReply | Promise<string | ChatReply>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface EditInput {
+  image: Buffer;
+  mimeType: string | undefined;
+  /** HF-Inference `parameters`, or the fal submit body minus image_url/image_urls. */
+  parameters: Record<string, unknown>;
+  kind: "edit" | "fal";
+}
+
+export type EditResponder = (
+  input: EditInput,
+) => Buffer | Uint8Array | { bytes: Buffer | Uint8Array; contentType: string } | Promise<Buffer | Uint8Array | { bytes: Buffer | Uint8Array; contentType: string }>;
+
+export interface MappingEntry {
+  provider: string;
+  providerId: string;
+  task: string;
+  status?: "live" | "staging";
+  adapter?: string;
+  adapterWeightsPath?: string;
+}
+
+export interface FakeProvidersOptions {
+  chat?: ChatResponder;
+  /** Default: the input tinted red, same size, PNG. */
+  edit?: EditResponder;
+  /** Hub mappings by model id (array form). */
+  mappings?: Record<string, MappingEntry[]>;
+  /** Mapping for models not in `mappings`; default fal-ai/qwen-image-edit image-to-image; null → 404. */
+  defaultMapping?: MappingEntry[] | null;
+  /** fal status answers before COMPLETED (IN_QUEUE, then IN_PROGRESS). Default 0. */
+  falPolls?: number;
+  /** Real delay before answering, per kind. */
+  latencyMs?: Partial<Record<CallKind, number>>;
+  /** Answer 400 (OpenAI shape) to any chat request carrying response_format. */
+  rejectResponseFormat?: boolean;
+}
+
+export interface FakeProviders {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  port: number;
+  /** Every request received, in order (live array). */
+  requests: RecordedRequest[];
+  requestsOf(kind: CallKind): RecordedRequest[];
+  /** Queues faults for the next requests of `kind`, answered in order before normal service resumes. */
+  fail(kind: CallKind, ...faults: Fault[]): void;
+  pendingFaults(kind: CallKind): number;
+  setChat(responder: ChatResponder): void;
+  setEdit(responder: EditResponder): void;
+  setMapping(model: string, entries: MappingEntry[]): void;
+  /** Mapping for models without their own; null makes the Hub answer 404. */
+  setDefaultMapping(entries: MappingEntry[] | null): void;
+  setFalPolls(polls: number): void;
+  setLatency(kind: CallKind, ms: number): void;
+  setRejectResponseFormat(reject: boolean): void;
+  /** Requests received and not yet answered (hung ones included). */
+  inFlight(): number;
+  /** Drops every connection (hung ones too) and stops listening. */
+  close(): Promise<void>;
+}
+
+export declare function startFakeProviders(options?: FakeProvidersOptions): Promise<FakeProviders>;
+export declare function tintedCopy(input: EditInput): Promise<{ bytes: Buffer; contentType: string }>;
+export declare function sha256(bytes: Uint8Array): string;
