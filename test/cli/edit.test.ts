@@ -1,0 +1,206 @@
+// The `edit` command as a user runs it: the built bin against the loopback fake, asserting stdout, stderr, files and exit codes.
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import sharp from "sharp";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { fault, startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
+import { reasoningResponder } from "../fakes/reasoning-responder.mjs";
+import { RunRecordSchema } from "../../src/runs/run-record.js";
+import { cleanEnv, makeTempHome, runCli } from "./run-cli.js";
+
+const FIXTURE = new URL("../../fixtures/chelsea.png", import.meta.url);
+const HF_TOKEN = "hf_cliTestSecretToken1234567890";
+const API_KEY = "sk-cliTestMllmKey0987654321";
+
+let fake: FakeProviders;
+let home: { dir: string; cleanup: () => void };
+
+beforeAll(async () => {
+  fake = await startFakeProviders();
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => {
+  home = makeTempHome();
+  copyFileSync(FIXTURE, join(home.dir, "cat.png"));
+  fake.requests.length = 0;
+});
+afterEach(() => home.cleanup());
+
+function customUrls(): string[] {
+  return ["--mllm-url", `${fake.url}/v1`, "--editor-url", fake.url, "--max-retries", "1", "--seed", "7"];
+}
+
+function edit(args: string[], env: Record<string, string | undefined> = {}, stdin?: Buffer) {
+  return runCli(["edit", ...args], { cwd: home.dir, env: cleanEnv(home.dir, env), ...(stdin ? { stdin } : {}) });
+}
+
+function runRecords(): string[] {
+  const root = join(home.dir, "state", "reasonedit", "runs");
+  return existsSync(root) ? readdirSync(root).map((name) => join(root, name, "run.json")) : [];
+}
+
+describe("reasonedit edit", () => {
+  it("edits, reflects, accepts: exit 0, the result at the input's size beside it, and a run record", async () => {
+    fake.setChat(reasoningResponder({ verdicts: [{ refine: "make the whiskers white too" }, "success"] }));
+    const result = await edit(["cat.png", "make", "it", "look", "like", "a", "snowstorm", ...customUrls()]);
+    expect(result.stderr).toContain("accepted: kept round 2 of 2");
+    expect(result.code).toBe(0);
+    const output = join(home.dir, "cat.edited.png");
+    const meta = await sharp(output).metadata();
+    expect([meta.width, meta.height]).toEqual([451, 300]);
+    const [recordPath] = runRecords();
+    const record = RunRecordSchema.parse(JSON.parse(readFileSync(recordPath!, "utf8")));
+    expect(record.status).toBe("accepted");
+    expect(record.instruction).toBe("make it look like a snowstorm");
+    expect(record.concrete_instruction).toBe("make the cat's fur white as snow");
+    expect(record.rounds.map((r) => r.instruction)).toEqual(["make the cat's fur white as snow", "make the whiskers white too"]);
+    expect(record.kept_round).toBe(2);
+    for (const round of record.rounds) expect(existsSync(join(recordPath!, "..", round.candidates[0]!.image))).toBe(true);
+    expect(fake.requestsOf("edit")).toHaveLength(2);
+  });
+
+  it("ends with exit 3 at the round limit and still writes the best round", async () => {
+    fake.setChat(
+      reasoningResponder({
+        verdicts: [{ refine: "add snow on the ground" }, { refine: "add falling snowflakes" }],
+        scores: [
+          [[9, 9], [9, 9]],
+          [[3, 3], [4, 4]],
+        ],
+      }),
+    );
+    const result = await edit(["cat.png", "make it snow", "--rounds", "2", "--json", ...customUrls()]);
+    expect(result.code).toBe(3);
+    const json = JSON.parse(result.stdout.toString("utf8"));
+    expect(json.status).toBe("not_accepted");
+    expect(json.stop_reason).toBe("round_limit");
+    expect(json.kept_round).toBe(1);
+    expect(json.rounds).toHaveLength(2);
+    expect(result.stderr).toContain("not accepted (round limit)");
+    expect(existsSync(join(home.dir, "cat.edited.png"))).toBe(true);
+  });
+
+  it("fails with exit 4 naming the status when the editor keeps failing, and records the error", async () => {
+    fake.setChat(reasoningResponder());
+    fake.fail("edit", fault.unavailable(), fault.unavailable());
+    const result = await edit(["cat.png", "make it snow", ...customUrls()]);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/503/);
+    expect(fake.requestsOf("edit")).toHaveLength(2);
+    expect(existsSync(join(home.dir, "cat.edited.png"))).toBe(false);
+    const record = JSON.parse(readFileSync(runRecords()[0]!, "utf8"));
+    expect(record.status).toBe("error");
+    expect(record.error.code).toBe("provider_unavailable");
+  });
+
+  it("rejects a corrupt image with exit 2 and says which file", async () => {
+    writeFileSync(join(home.dir, "broken.png"), readFileSync(FIXTURE).subarray(0, 2000));
+    const result = await edit(["broken.png", "make it snow", ...customUrls()]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("broken.png");
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("rejects a missing image with exit 2", async () => {
+    const result = await edit(["nope.png", "make it snow", ...customUrls()]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("nope.png");
+  });
+
+  it("without HF_TOKEN says so, names HF_TOKEN and exits 2 before any call", async () => {
+    const result = await edit(["cat.png", "make it snow"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("HF_TOKEN");
+    expect(result.stderr).toContain("--mllm-url");
+  });
+
+  it("rejects a bad flag value with exit 2", async () => {
+    const result = await edit(["cat.png", "make it snow", "--rounds", "zero", ...customUrls()]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--rounds");
+  });
+
+  it("never shows a token: not in stdout, stderr, debug logs or the run record, and the HF token never reaches a custom URL", async () => {
+    fake.setChat(reasoningResponder({ verdicts: ["success"] }));
+    const result = await edit(["cat.png", "make it snow", "--json", "-v", "--log-format", "json", ...customUrls()], {
+      HF_TOKEN,
+      REASONEDIT_MLLM_API_KEY: API_KEY,
+    });
+    expect(result.code).toBe(0);
+    const record = readFileSync(runRecords()[0]!, "utf8");
+    for (const text of [result.stdout.toString("utf8"), result.stderr, record]) {
+      expect(text).not.toContain(HF_TOKEN);
+      expect(text).not.toContain(API_KEY);
+    }
+    const chat = fake.requestsOf("chat");
+    expect(chat.length).toBeGreaterThan(0);
+    for (const request of chat) expect(request.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    for (const request of fake.requestsOf("edit")) expect(request.headers.authorization).toBeUndefined();
+  });
+
+  it("reads stdin and writes the image to stdout with -o -, the report going to stderr", async () => {
+    fake.setChat(reasoningResponder({ verdicts: ["success"] }));
+    const result = await edit(["-", "make it snow", "-o", "-", ...customUrls()], {}, readFileSync(FIXTURE));
+    expect(result.code).toBe(0);
+    const meta = await sharp(result.stdout).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(["png", 451, 300]);
+    expect(result.stderr).toContain("accepted");
+  });
+
+  it("prints one JSON object with rounds, scores and the record path for scripts", async () => {
+    fake.setChat(reasoningResponder({ verdicts: ["success"] }));
+    const result = await edit(["cat.png", "make it snow", "--json", "-q", "-o", "out.webp", ...customUrls()]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+    const json = JSON.parse(result.stdout.toString("utf8"));
+    expect(json).toMatchObject({ status: "accepted", output: "out.webp", kept_round: 1, stop_reason: "success" });
+    expect(json.rounds[0]).toMatchObject({ verdict: "success", scores: { sc: [8, 8], pq: [8, 8], value: 64 } });
+    expect(json.totals).toMatchObject({ mllm_calls: 6, editor_calls: 1 });
+    expect(existsSync(json.run_record)).toBe(true);
+    expect((await sharp(join(home.dir, "out.webp")).metadata()).format).toBe("webp");
+  });
+
+  it("refuses to overwrite the input", async () => {
+    const result = await edit(["cat.png", "make it snow", "-o", "cat.png", ...customUrls()]);
+    expect(result.code).toBe(2);
+    expect(readFileSync(join(home.dir, "cat.png")).equals(readFileSync(FIXTURE))).toBe(true);
+  });
+
+  it("takes settings from the config file, overridden by the environment, overridden by flags", async () => {
+    fake.setChat(reasoningResponder({ verdicts: [{ refine: "a" }, { refine: "b" }, { refine: "c" }, { refine: "d" }] }));
+    writeFileSync(join(home.dir, "reasonedit.config.json"), JSON.stringify({ rounds: 4, think: false }));
+    const fromFile = await edit(["cat.png", "snow", "--json", "-q", ...customUrls()]);
+    expect(JSON.parse(fromFile.stdout.toString()).rounds).toHaveLength(4);
+    expect(JSON.parse(fromFile.stdout.toString()).concrete_instruction).toBe("snow");
+    const fromEnv = await edit(["cat.png", "snow", "--json", "-q", ...customUrls()], { REASONEDIT_ROUNDS: "2" });
+    expect(JSON.parse(fromEnv.stdout.toString()).rounds).toHaveLength(2);
+    const fromFlag = await edit(["cat.png", "snow", "--json", "-q", "--rounds", "1", ...customUrls()], { REASONEDIT_ROUNDS: "2" });
+    expect(JSON.parse(fromFlag.stdout.toString()).rounds).toHaveLength(1);
+  });
+
+  it("on Ctrl-C stops the calls in flight, exits 130 and records the run as interrupted", async () => {
+    fake.setChat(reasoningResponder());
+    fake.setLatency("edit", 10_000);
+    try {
+      const result = await runCli(["edit", "cat.png", "snow", ...customUrls()], {
+        cwd: home.dir,
+        env: cleanEnv(home.dir),
+        onSpawn: (child) => {
+          const poll = setInterval(() => {
+            if (fake.requestsOf("edit").length > 0) {
+              clearInterval(poll);
+              child.kill("SIGINT");
+            }
+          }, 25);
+        },
+      });
+      expect(result.code).toBe(130);
+      expect(result.stderr).toContain("interrupted");
+      expect(JSON.parse(readFileSync(runRecords()[0]!, "utf8")).status).toBe("interrupted");
+    } finally {
+      fake.setLatency("edit", 0);
+    }
+  });
+});
