@@ -24,6 +24,7 @@ export function registerEditCommand(program: Command, io: CliIo): void {
     const { runEditJob } = await import("../../app/edit-job.js");
     const output = cmd.opts<{ output?: string }>().output;
     const settings = context.settings;
+    const loop = loopSettings(settings);
     const result = await withInterrupt(io, context.say, async (signal) => {
       const services = await createServices(settings, context.credentials, context.logger, { signal });
       return runEditJob(
@@ -31,9 +32,10 @@ export function registerEditCommand(program: Command, io: CliIo): void {
           image,
           instruction: words.join(" "),
           ...(output !== undefined ? { output } : {}),
-          loop: loopSettings(settings),
+          loop,
           runsRoot: services.runsRoot,
-          settingsForRecord: recordableSettings(settings),
+          // The seed actually used, so a run can be repeated exactly.
+          settingsForRecord: { ...recordableSettings(settings), seed: loop.seed },
           cwd: io.cwd,
         },
         {
