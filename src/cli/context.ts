@@ -28,7 +28,7 @@ export function buildContext(command: Command, io: CliIo): CommandContext {
   const file = readConfigFile(configPath, io.cwd);
   const settings = resolveSettings({ file: file.values, ...(file.path ? { filePath: file.path } : {}), env: settingsFromEnv(io.env), flags: typedSettings(command) });
   const credentials = credentialsFromEnv(io.env);
-  const secrets = [credentials.hfToken, credentials.mllmApiKey, credentials.editorApiKey].filter((s): s is string => !!s);
+  const secrets = [credentials.hfToken, credentials.mllmApiKey, credentials.editorApiKey, io.env.REASONEDIT_JUDGE_API_KEY].filter((s): s is string => !!s);
   const level = settings.quiet ? "error" : settings.verbose ? "debug" : "warn";
   const logger = createLogger({ level, format: settings.logFormat }, io.stderr);
   const say = (line: string) => {

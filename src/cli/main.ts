@@ -4,7 +4,10 @@ import { EXIT, ReasonEditError } from "../errors.js";
 import { redactSecrets } from "../logging.js";
 import { VERSION } from "../version.js";
 import type { CliIo } from "./context.js";
+import { registerCacheCommand } from "./commands/cache.js";
 import { registerEditCommand } from "./commands/edit.js";
+import { registerEvalCommand } from "./commands/eval.js";
+import { registerShowCommand } from "./commands/show.js";
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command("reasonedit")
@@ -14,6 +17,9 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   registerEditCommand(program, io);
+  registerEvalCommand(program, io);
+  registerShowCommand(program, io);
+  registerCacheCommand(program, io);
   return program;
 }
 
@@ -32,7 +38,7 @@ function processIo(): CliIo {
 
 /** Prints an error once, in words a user can act on, and returns its exit code. */
 export function reportError(error: unknown, io: CliIo): number {
-  const secrets = [io.env.HF_TOKEN, io.env.REASONEDIT_MLLM_API_KEY, io.env.REASONEDIT_EDITOR_API_KEY].filter((s): s is string => !!s);
+  const secrets = [io.env.HF_TOKEN, io.env.REASONEDIT_MLLM_API_KEY, io.env.REASONEDIT_EDITOR_API_KEY, io.env.REASONEDIT_JUDGE_API_KEY].filter((s): s is string => !!s);
   const write = (text: string) => io.stderr.write(`${redactSecrets(text, secrets)}\n`);
   if (error instanceof CommanderError) {
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;

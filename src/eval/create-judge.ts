@@ -1,0 +1,67 @@
+// Wires the judge: its own chat model (hosted or --judge-url), through the same call cache as the loop.
+import type { Logger } from "pino";
+import type { CallCache } from "../cache/call-cache.js";
+import { cachingChatModel } from "../cache/caching-chat-model.js";
+import type { Credentials, Settings } from "../config/settings.js";
+import { ReasonEditError } from "../errors.js";
+import { toMllmDataUrl } from "../images/shape.js";
+import { createChatModel } from "../providers/hf-chat-model.js";
+import type { SharedThrottle } from "../providers/throttle.js";
+import { MllmReasoner } from "../reasoning/mllm-reasoner.js";
+import { loadPromptSet } from "../reasoning/prompt-templates.js";
+import type { EvalOptions } from "./eval-options.js";
+import { VieScoreJudge, seededChatModel } from "./judge.js";
+
+export interface JudgeWiring {
+  settings: Settings;
+  credentials: Credentials;
+  /** REASONEDIT_JUDGE_API_KEY: sent as Bearer to --judge-url only. */
+  judgeApiKey?: string;
+  options: Pick<EvalOptions, "judge" | "judgeProvider" | "judgeUrl" | "judgeRepeats">;
+  cache: CallCache;
+  logger: Logger;
+  throttle: SharedThrottle;
+  fetch?: typeof fetch;
+}
+
+export interface CreatedJudge {
+  judge: VieScoreJudge;
+  /** model@provider or model@url, as in run records and cache keys. */
+  id: string;
+}
+
+/** Always the built-in VIEScore prompts, never --prompts: eval scores must stay comparable across runs and with GEdit. */
+export async function createJudge(wiring: JudgeWiring): Promise<CreatedJudge> {
+  const { settings, credentials, options } = wiring;
+  const chat = cachingChatModel(
+    createChatModel({
+      model: options.judge,
+      provider: options.judgeProvider,
+      ...(options.judgeUrl ? { url: options.judgeUrl } : {}),
+      ...(wiring.judgeApiKey ? { apiKey: wiring.judgeApiKey } : {}),
+      ...(credentials.hfToken ? { hfToken: credentials.hfToken } : {}),
+      ...(credentials.billTo ? { billTo: credentials.billTo } : {}),
+      ...(wiring.fetch ? { fetch: wiring.fetch } : {}),
+      timeoutMs: settings.timeout * 1000,
+      maxRetries: settings.maxRetries,
+      logger: wiring.logger,
+      throttle: wiring.throttle,
+      role: "judge",
+    }),
+    wiring.cache,
+  );
+  const prompts = await loadPromptSet();
+  const scorers = Array.from(
+    { length: options.judgeRepeats },
+    (_, repeat) => new MllmReasoner({ chat: seededChatModel(chat, repeat === 0 ? undefined : repeat), prompts, encodeImage: toMllmDataUrl }),
+  );
+  return { judge: new VieScoreJudge(scorers), id: chat.id };
+}
+
+/** The judge runs on Hugging Face unless --judge-url points elsewhere; --offline needs no token at all. */
+export function assertJudgeCredentials(settings: Settings, credentials: Credentials, options: Pick<EvalOptions, "judge" | "judgeUrl">): void {
+  if (options.judgeUrl || settings.offline || credentials.hfToken) return;
+  throw new ReasonEditError("no_token", `HF_TOKEN is not set, and the judge (${options.judge}) runs on Hugging Face Inference Providers`, {
+    hint: "export HF_TOKEN=hf_..., or point --judge-url at an OpenAI-compatible server (its key in REASONEDIT_JUDGE_API_KEY)",
+  });
+}

@@ -1,0 +1,77 @@
+// The flags only eval takes (judge, modes, gate, out-dir), resolved as defaults < REASONEDIT_JUDGE_* environment < flags.
+import path from "node:path";
+import { z } from "zod";
+import { ReasonEditError } from "../errors.js";
+import { EVAL_MODES, parseModes, type EvalMode } from "./modes.js";
+
+/** GEdit-Bench's open judge, and a different model from the default reflection MLLM, so the loop is not graded by itself. */
+export const DEFAULT_JUDGE = "Qwen/Qwen2.5-VL-72B-Instruct";
+export const DEFAULT_CONCURRENCY = 2;
+
+export interface EvalOptions {
+  modes: EvalMode[];
+  outDir: string;
+  judge: string;
+  judgeProvider: string;
+  judgeUrl?: string;
+  judgeRepeats: number;
+  minScore?: number;
+  concurrency: number;
+}
+
+const EvalOptionsSchema = z.object({
+  modes: z.string().default(EVAL_MODES.join(",")),
+  outDir: z.string().min(1).optional(),
+  judge: z.string().trim().min(1).default(DEFAULT_JUDGE),
+  judgeProvider: z.string().trim().min(1).default("auto"),
+  judgeUrl: z
+    .string()
+    .url()
+    .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL")
+    .optional(),
+  judgeRepeats: z.coerce.number().int().min(1).max(10).default(1),
+  minScore: z.coerce.number().min(0).max(10).optional(),
+  concurrency: z.coerce.number().int().min(1).max(64).default(DEFAULT_CONCURRENCY),
+});
+
+const ENV_NAMES = { REASONEDIT_JUDGE: "judge", REASONEDIT_JUDGE_PROVIDER: "judgeProvider", REASONEDIT_JUDGE_URL: "judgeUrl" } as const;
+
+const FLAG_NAMES: Record<string, string> = {
+  modes: "--modes",
+  outDir: "--out-dir",
+  judge: "--judge",
+  judgeProvider: "--judge-provider",
+  judgeUrl: "--judge-url",
+  judgeRepeats: "--judge-repeats",
+  minScore: "--min-score",
+  concurrency: "--concurrency",
+};
+
+export function resolveEvalOptions(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, benchmark: string, cwd: string): EvalOptions {
+  const fromEnv = Object.fromEntries(
+    Object.entries(ENV_NAMES).flatMap(([name, key]) => (env[name] && env[name]!.trim() !== "" ? [[key, env[name]!.trim()]] : [])),
+  );
+  const typed = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
+  const parsed = EvalOptionsSchema.safeParse({ ...fromEnv, ...typed });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? "");
+    throw new ReasonEditError("usage", `invalid ${FLAG_NAMES[key] ?? key}: ${issue.message}`, { hint: "see `reasonedit eval --help`" });
+  }
+  const options = parsed.data;
+  const modes = parseModes(options.modes);
+  if (options.minScore !== undefined && !modes.includes("loop")) {
+    throw new ReasonEditError("usage", "--min-score gates the loop mode, which --modes leaves out", { hint: "add loop to --modes, or drop --min-score" });
+  }
+  return {
+    ...options,
+    modes,
+    outDir: path.resolve(cwd, options.outDir ?? defaultOutDir(benchmark)),
+  };
+}
+
+/** `reasonedit-eval/<benchmark name>` in the working directory, never beside the benchmark (often a checked-in folder). */
+export function defaultOutDir(benchmark: string): string {
+  const name = path.basename(benchmark).replace(/\.[^.]+$/, "") || "benchmark";
+  return path.join("reasonedit-eval", name);
+}

@@ -1,0 +1,270 @@
+// One benchmark item through every requested mode: edit with the loop's settings for the mode, then judge the result.
+import path from "node:path";
+import { runEditJob, type EditJobResult, type EditServices } from "../app/edit-job.js";
+import { EXIT, ReasonEditError } from "../errors.js";
+import { loadInput, openPixels, type InputImage } from "../images/input.js";
+import type { LoopResult, LoopSettings } from "../loop/run-edit-loop.js";
+import type { Picture, StepCall } from "../loop/types.js";
+import { writeFileAtomic } from "../runs/atomic-write.js";
+import { scoreSample, type Scores } from "./aggregate.js";
+import type { BenchmarkItem } from "./benchmark.js";
+import type { JudgedSample, VieScoreJudge } from "./judge.js";
+import { loopSettingsFor, seedFor, type EvalMode } from "./modes.js";
+import { pictureFromFile } from "./picture-file.js";
+import type { AttemptView, Cost, ItemOutcome, ModeOutcome } from "./outcome.js";
+import { addCosts, zeroCost } from "./outcome.js";
+
+export interface EvalPlan {
+  items: BenchmarkItem[];
+  modes: EvalMode[];
+  /** Rounds, chain, candidates and preservation for the loop mode; think, reflect and seed are set per mode. */
+  loop: LoopSettings;
+  baseSeed: number;
+  /** Absolute. */
+  outDir: string;
+  concurrency: number;
+  settingsForRecord: Record<string, unknown>;
+  cwd: string;
+}
+
+export type EvalEditServices = Pick<EditServices, "reasoner" | "editor" | "workbench" | "models" | "logger" | "toolVersion">;
+
+export interface EvalContext {
+  plan: EvalPlan;
+  services: EvalEditServices;
+  judge: VieScoreJudge;
+  signal: AbortSignal;
+  onModeDone?: (item: BenchmarkItem, outcome: ModeOutcome) => void;
+}
+
+/** Everything an item's modes share: its decoded input and the source picture the judge compares against. */
+interface ItemInputs {
+  item: BenchmarkItem;
+  input: InputImage;
+  source: Picture;
+  folder: string;
+}
+
+const NO_SCORES: Scores = { SC: null, PQ: null, O: null };
+
+export async function evaluateItem(item: BenchmarkItem, context: EvalContext): Promise<ItemOutcome> {
+  const input = await loadInput(item.image, { signal: context.signal });
+  const folder = `items/${item.slug}`;
+  const source = await writeSource(context.plan.outDir, `${folder}/source.png`, input);
+  const inputs: ItemInputs = { item, input, source, folder };
+  const outcome: ItemOutcome = { item, source: `${folder}/source.png`, modes: {} };
+  for (const mode of context.plan.modes) {
+    const result = mode === "reroll" ? await runReroll(inputs, outcome.modes.loop, context) : await runLoopMode(mode, inputs, context);
+    outcome.modes[mode] = result;
+    context.onModeDone?.(item, result);
+  }
+  return outcome;
+}
+
+async function writeSource(outDir: string, relative: string, input: InputImage): Promise<Picture> {
+  const bytes = await openPixels(input.pixels).png().toBuffer();
+  await writeFileAtomic(path.join(outDir, relative), bytes);
+  return { bytes, mimeType: "image/png", width: input.width, height: input.height };
+}
+
+async function runLoopMode(mode: Exclude<EvalMode, "reroll">, inputs: ItemInputs, context: EvalContext): Promise<ModeOutcome> {
+  const outcome = emptyOutcome(mode);
+  return settle(outcome, async () => {
+    const seed = seedFor(context.plan.baseSeed, inputs.item.key, mode);
+    const view = await editOnce(inputs, loopSettingsFor(mode, context.plan.loop, seed), mode, context);
+    Object.assign(outcome, view);
+    const judged = await judgeImage(inputs, view.output, context);
+    outcome.judged = judged;
+    outcome.scores = scoreSample(judged.repeats);
+    outcome.judge_cost = { calls: judged.calls, tokens: judged.tokens };
+  });
+}
+
+/** The paper's control: as many edit calls as the loop spent on this item, no reasoning, the judge keeps the best. */
+async function runReroll(inputs: ItemInputs, loop: ModeOutcome | undefined, context: EvalContext): Promise<ModeOutcome> {
+  const outcome = emptyOutcome("reroll");
+  if (loop?.status !== "ok") {
+    return { ...outcome, status: "error", error: { code: "skipped", message: "the loop mode failed on this item, so there is no edit count to match" } };
+  }
+  return settle(outcome, async () => {
+    const firstSeed = seedFor(context.plan.baseSeed, inputs.item.key, "reroll");
+    const count = Math.max(1, loop.cost.editor_calls);
+    const samples = await Promise.all(
+      Array.from({ length: count }, (_, k) => rerollSample(inputs, loopSettingsFor("reroll", context.plan.loop, firstSeed + k), k + 1, context)),
+    );
+    const kept = bestSample(samples.map((sample) => sample.scores));
+    const best = samples[kept]!;
+    Object.assign(outcome, {
+      output: best.view.output,
+      runs: samples.flatMap((sample) => sample.view.runs),
+      judged: best.judged,
+      scores: best.scores,
+      cost: samples.reduce((sum, sample) => addCosts(sum, sample.view.cost), zeroCost()),
+      judge_cost: { calls: sumOf(samples, (s) => s.judged.calls), tokens: sumOf(samples, (s) => s.judged.tokens) },
+      attempts: samples.map((sample, k) => ({ ...sample.attempt, kept: k === kept })),
+    } satisfies Partial<ModeOutcome>);
+  });
+}
+
+interface RerollSample {
+  view: EditView;
+  judged: JudgedSample;
+  scores: Scores;
+  attempt: AttemptView;
+}
+
+async function rerollSample(inputs: ItemInputs, settings: LoopSettings, index: number, context: EvalContext): Promise<RerollSample> {
+  const view = await editOnce(inputs, settings, `reroll-${index}`, context);
+  const judged = await judgeImage(inputs, view.output, context);
+  const scores = scoreSample(judged.repeats);
+  const attempt: AttemptView = {
+    index,
+    instruction: inputs.item.instruction,
+    image: view.output,
+    verdict: null,
+    refined_instruction: null,
+    loop_sc: null,
+    loop_pq: null,
+    judge: scores,
+    kept: false,
+  };
+  return { view, judged, scores, attempt };
+}
+
+/** Highest judge O; a sample without one ranks last; ties keep the earlier sample. */
+export function bestSample(scores: readonly Scores[]): number {
+  let best = 0;
+  scores.forEach((score, k) => {
+    if ((score.O ?? -1) > (scores[best]!.O ?? -1)) best = k;
+  });
+  return best;
+}
+
+interface EditView {
+  output: string;
+  runs: string[];
+  cost: Cost;
+  concrete_instruction: string | null;
+  stop_reason: string | null;
+  accepted: boolean | null;
+  attempts: AttemptView[];
+}
+
+/** One edit job with its run folder at <out-dir>/items/<slug>/<name> and its result at <name>.png beside it. */
+async function editOnce(inputs: ItemInputs, settings: LoopSettings, name: string, context: EvalContext): Promise<EditView> {
+  const started = performance.now();
+  const runDir = `${inputs.folder}/${name}`;
+  const output = `${inputs.folder}/${name}.png`;
+  const job = await runEditJob(
+    {
+      image: inputs.item.image,
+      instruction: inputs.item.instruction,
+      output: path.join(context.plan.outDir, output),
+      loop: settings,
+      runsRoot: context.plan.outDir,
+      runDir: path.join(context.plan.outDir, runDir),
+      settingsForRecord: { ...context.plan.settingsForRecord, eval_mode: name, seed: settings.seed },
+      cwd: context.plan.cwd,
+    },
+    { ...context.services, signal: context.signal, loadImage: () => Promise.resolve(inputs.input) },
+  );
+  return {
+    output,
+    runs: [runDir],
+    cost: { ...callsOf(job.loop), wall_ms: Math.round(performance.now() - started) },
+    concrete_instruction: job.loop.concreteInstruction,
+    stop_reason: job.loop.stopReason,
+    accepted: settings.reflect ? job.loop.accepted : null,
+    attempts: roundViews(job, runDir),
+  };
+}
+
+/** A failed step still made its call and its corrective re-ask. */
+const INVALID_REPLY_ATTEMPTS = 2;
+
+export function callsOf(loop: LoopResult): Omit<Cost, "wall_ms"> {
+  const calls: Array<StepCall<unknown>> = [];
+  if (loop.thinking) calls.push(loop.thinking);
+  if (loop.description) calls.push(loop.description);
+  let editorCalls = 0;
+  for (const round of loop.rounds) {
+    editorCalls += round.candidates.length;
+    for (const candidate of round.candidates) {
+      for (const call of [candidate.assessment, candidate.conclusion, candidate.semantics, candidate.quality]) if (call) calls.push(call);
+    }
+  }
+  const failedSteps = loop.failures.filter((failure) => failure.code === "model_reply_invalid").length;
+  return {
+    mllm_calls: sumOf(calls, (call) => call.attempts) + failedSteps * INVALID_REPLY_ATTEMPTS,
+    editor_calls: editorCalls,
+    tokens: sumOf(calls, (call) => call.usage.total),
+  };
+}
+
+function roundViews(job: EditJobResult, runDir: string): AttemptView[] {
+  return job.record.rounds.map((round) => {
+    const chosen = round.candidates[round.chosen]!;
+    return {
+      index: round.index,
+      instruction: round.instruction,
+      image: `${runDir}/${chosen.image}`,
+      verdict: chosen.verdict,
+      refined_instruction: chosen.refined_instruction ?? null,
+      loop_sc: chosen.scores.sc,
+      loop_pq: chosen.scores.pq,
+      judge: null,
+      kept: round.index === job.record.kept_round,
+    };
+  });
+}
+
+/** Judges the file the user would get, read back from disk, against the source at the input's size (as GEdit does). */
+async function judgeImage(inputs: ItemInputs, output: string, context: EvalContext): Promise<JudgedSample> {
+  const edited = await pictureFromFile(path.join(context.plan.outDir, output));
+  return context.judge.judge(
+    {
+      source: inputs.source,
+      edited,
+      instruction: inputs.item.instruction,
+      ...(inputs.item.knowledgeHint ? { knowledgeHint: inputs.item.knowledgeHint } : {}),
+    },
+    context.signal,
+  );
+}
+
+function emptyOutcome(mode: EvalMode): ModeOutcome {
+  return {
+    mode,
+    status: "ok",
+    output: null,
+    runs: [],
+    judged: null,
+    scores: { ...NO_SCORES },
+    cost: zeroCost(),
+    judge_cost: { calls: 0, tokens: 0 },
+    concrete_instruction: null,
+    stop_reason: null,
+    accepted: null,
+    attempts: [],
+  };
+}
+
+/** A provider failure becomes data on this item's mode, so one bad item never aborts the others; anything else stops the eval. */
+async function settle(outcome: ModeOutcome, work: () => Promise<void>): Promise<ModeOutcome> {
+  try {
+    await work();
+  } catch (error) {
+    if (!isItemFailure(error)) throw error;
+    outcome.status = "error";
+    outcome.error = { code: error.code, message: error.message };
+  }
+  return outcome;
+}
+
+function isItemFailure(error: unknown): error is ReasonEditError {
+  return ReasonEditError.is(error) && error.exitCode === EXIT.provider;
+}
+
+function sumOf<T>(list: readonly T[], measure: (entry: T) => number): number {
+  return list.reduce((sum, entry) => sum + measure(entry), 0);
+}

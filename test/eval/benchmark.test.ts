@@ -1,0 +1,79 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { categoriesOf, parseBenchmark, readBenchmark, slugOf } from "../../src/eval/benchmark.js";
+import { resolveEvalOptions } from "../../src/eval/eval-options.js";
+import { loopSettingsFor, parseModes, seedFor } from "../../src/eval/modes.js";
+import { DEFAULT_LOOP_SETTINGS } from "../../src/loop/run-edit-loop.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+describe("benchmark files", () => {
+  it("reads the sample benchmark: at least 12 items over at least 4 GEdit categories, on the real photographs", async () => {
+    const items = await readBenchmark("fixtures/bench/sample.jsonl", root);
+    expect(items.length).toBeGreaterThanOrEqual(12);
+    expect(categoriesOf(items).length).toBeGreaterThanOrEqual(4);
+    const images = new Set(items.map((item) => path.relative(root, item.image)));
+    expect([...images].sort()).toEqual(["fixtures/chelsea.png", "fixtures/coffee.png", "fixtures/rocket.jpg"]);
+  });
+
+  it("accepts GEdit-Bench rows as they are (extra fields, instruction_language) and resolves images against the file", () => {
+    const line = JSON.stringify({ key: 7, task_type: "color_alter", instruction: "make it red", input_image: "img/a.png", instruction_language: "en", Intersection_exist: true });
+    const [item] = parseBenchmark(line, "/data/gedit", "gedit.jsonl");
+    expect(item).toMatchObject({ key: "7", taskType: "color_alter", image: "/data/gedit/img/a.png", language: "en" });
+  });
+
+  it.each([
+    ['{"key": "a", "task_type": "x", "instruction": "y"}', /line 1: input_image/],
+    ["not json", /line 1 is not JSON/],
+    ['{"key":"a","task_type":"x","instruction":"y","input_image":"a.png"}\n{"key":"a","task_type":"x","instruction":"y","input_image":"b.png"}', /key "a" repeats line 1/],
+    ["\n\n", /has no items/],
+  ])("rejects a bad benchmark with the line at fault: %s", (text, message) => {
+    expect(() => parseBenchmark(text, "/data", "bench.jsonl")).toThrow(message);
+  });
+
+  it("gives every key a distinct, file-system-safe folder name", () => {
+    expect(slugOf("abc_12-x")).toBe("abc_12-x");
+    expect(slugOf("a/b")).toMatch(/^a-b-[0-9a-f]{8}$/);
+    expect(slugOf("a/b")).not.toBe(slugOf("a?b"));
+  });
+});
+
+describe("modes and seeds", () => {
+  it("orders modes canonically and insists on loop when reroll is asked for", () => {
+    expect(parseModes("loop, single")).toEqual(["single", "loop"]);
+    expect(() => parseModes("reroll")).toThrow(/needs loop/);
+    expect(() => parseModes("single,magic")).toThrow(/unknown eval mode: magic/);
+  });
+
+  it("derives a seed per item and mode that does not change between runs", () => {
+    expect(seedFor(0, "item-1", "single")).toBe(seedFor(0, "item-1", "single"));
+    expect(seedFor(0, "item-1", "single")).not.toBe(seedFor(0, "item-1", "think"));
+    expect(seedFor(0, "item-1", "loop")).not.toBe(seedFor(1, "item-1", "loop"));
+    expect(seedFor(2 ** 31 - 1, "x", "reroll")).toBeLessThan(2 ** 31);
+  });
+
+  it("turns thinking and reflection on and off per mode", () => {
+    const base = { ...DEFAULT_LOOP_SETTINGS, rounds: 4 };
+    expect(loopSettingsFor("single", base, 1)).toMatchObject({ think: false, reflect: false, rounds: 1, seed: 1 });
+    expect(loopSettingsFor("think", base, 2)).toMatchObject({ think: true, reflect: false, rounds: 1 });
+    expect(loopSettingsFor("loop", base, 3)).toMatchObject({ think: true, reflect: true, rounds: 4 });
+    expect(loopSettingsFor("reroll", base, 4)).toMatchObject({ think: false, reflect: false, rounds: 1 });
+  });
+});
+
+describe("eval options", () => {
+  it("defaults the judge to a model other than the reflection MLLM, and the out-dir to ./reasonedit-eval/<name>", () => {
+    const options = resolveEvalOptions({}, {}, "fixtures/bench/sample.jsonl", "/work");
+    expect(options.judge).toBe("Qwen/Qwen2.5-VL-72B-Instruct");
+    expect(options.outDir).toBe("/work/reasonedit-eval/sample");
+    expect(options.modes).toEqual(["single", "think", "loop", "reroll"]);
+    expect(options.judgeRepeats).toBe(1);
+  });
+
+  it("lets flags outrank REASONEDIT_JUDGE_* and rejects a gate without the loop mode", () => {
+    const env = { REASONEDIT_JUDGE: "env/judge", REASONEDIT_JUDGE_URL: "http://127.0.0.1:9/v1" };
+    expect(resolveEvalOptions({ judge: "flag/judge" }, env, "b.jsonl", "/w")).toMatchObject({ judge: "flag/judge", judgeUrl: "http://127.0.0.1:9/v1" });
+    expect(() => resolveEvalOptions({ modes: "single,think", minScore: "6" }, {}, "b.jsonl", "/w")).toThrow(/--min-score gates the loop mode/);
+    expect(() => resolveEvalOptions({ judgeRepeats: "0" }, {}, "b.jsonl", "/w")).toThrow(/--judge-repeats/);
+  });
+});

@@ -1,0 +1,116 @@
+// The loopback fake set up for eval: reflection scripted by markers in the instruction, edits tinted by seed, and a
+// judge (under /judge) whose scores follow the edited image. Plus a runner for the built CLI.
+import { execFile } from "node:child_process";
+import path from "node:path";
+import sharp from "sharp";
+import { startFakeProviders, type FakeProviders, type RecordedRequest } from "../fakes/fake-providers.mjs";
+
+const BIN = path.resolve(import.meta.dirname, "../../dist/src/bin.js");
+
+export interface EvalFake {
+  fake: FakeProviders;
+  /** The flags that send the MLLM, the editor and the judge to the fake. */
+  urlFlags: string[];
+  /** Chat and edit requests received so far. */
+  modelCalls(): number;
+  close(): Promise<void>;
+}
+
+export async function startEvalFake(): Promise<EvalFake> {
+  const fake = await startFakeProviders({
+    chat: (body, request) => (request.path.startsWith("/judge/") ? judgeReply(body, request) : reasonerReply(body)),
+    edit: async ({ image, parameters }) => {
+      const seed = Number(parameters.seed ?? 0);
+      const bytes = await sharp(image).tint({ r: seed % 256, g: (seed >> 8) % 256, b: 128 }).png().toBuffer();
+      return { bytes, contentType: "image/png" };
+    },
+  });
+  return {
+    fake,
+    urlFlags: ["--mllm-url", `${fake.url}/mllm/v1`, "--editor-url", `${fake.url}/editor`, "--judge-url", `${fake.url}/judge/v1`],
+    modelCalls: () => fake.requests.filter((request) => request.kind === "chat" || request.kind === "edit").length,
+    close: () => fake.close(),
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the fake hands over whatever JSON the client sent
+type ChatBody = any;
+
+function stepOf(body: ChatBody): string {
+  return String(body?.response_format?.json_schema?.name ?? "");
+}
+
+function promptText(body: ChatBody): string {
+  return JSON.stringify(body?.messages ?? []);
+}
+
+/** The instruction the prompt quotes between triple quotes (think, describe, assess, conclude). */
+function quotedInstruction(body: ChatBody): string {
+  const messages = (body?.messages ?? []) as Array<{ content: unknown }>;
+  for (const message of messages) {
+    const parts = typeof message.content === "string" ? [message.content] : ((message.content ?? []) as Array<{ text?: string }>).map((part) => part.text ?? "");
+    for (const text of parts) {
+      const quoted = /"""\n([\s\S]*?)\n"""/.exec(text);
+      if (quoted) return quoted[1]!.trim();
+    }
+  }
+  return "the requested edit";
+}
+
+/** "[1 round]" succeeds at once, "[2 rounds]" refines once then succeeds, "[3 rounds]" fails every round. */
+function reasonerReply(body: ChatBody): string {
+  const text = promptText(body);
+  switch (stepOf(body)) {
+    case "think":
+      return JSON.stringify({ instruction: quotedInstruction(body), changed: false, scope: "global", ops: [] });
+    case "describe":
+      return JSON.stringify({ target_description: "the same photograph with the requested change" });
+    case "assess":
+      return JSON.stringify({ meets_instruction: "partial", major_conflicts: 0, minor_conflicts: 1, hallucinations: 0, omissions: 0, raw_score: 6, reason: "close" });
+    case "conclude":
+      return JSON.stringify(verdictFor(text, quotedInstruction(body)));
+    default:
+      return JSON.stringify({ score: [7, 8], reasoning: "fine" });
+  }
+}
+
+function verdictFor(text: string, instruction: string): Record<string, unknown> {
+  if (text.includes("[3 rounds]")) return { think: "the background changed", verdict: "failed", refined_instruction: null };
+  if (text.includes("[2 rounds]") && !text.includes("(fix)")) return { think: "almost", verdict: "refine", refined_instruction: `${instruction} (fix)` };
+  return { think: "done", verdict: "success", refined_instruction: null };
+}
+
+/** Scores 4–9 from the edited image's hash; "[unjudgeable]" in the instruction gets prose instead of JSON. */
+function judgeReply(body: ChatBody, request: RecordedRequest): string {
+  if (promptText(body).includes("[unjudgeable]")) return "I would rather not score this image.";
+  const edited = request.images[request.images.length - 1];
+  const value = 4 + (Number.parseInt(edited?.sha256.slice(0, 2) ?? "0", 16) % 6);
+  return JSON.stringify({ score: [value, 9], reasoning: "judged" });
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI in a child process (asynchronously, so a fake in this process keeps answering). */
+export function runCli(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** An environment with no token and every XDG folder inside `home`, so nothing leaks in from the machine. */
+export function isolatedEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_CACHE_HOME: path.join(home, "cache"),
+    XDG_STATE_HOME: path.join(home, "state"),
+    ...extra,
+  };
+}
