@@ -1,5 +1,8 @@
 // pino on stderr (stdout is reserved for results), with token redaction as a last line of defence.
 import { pino, type Logger } from "pino";
+import { redactSecrets } from "./redact.js";
+
+export { redactSecrets };
 
 export type LogFormat = "json" | "pretty";
 export type LogLevel = "silent" | "error" | "warn" | "info" | "debug";
@@ -7,15 +10,6 @@ export type LogLevel = "silent" | "error" | "warn" | "info" | "debug";
 export interface LoggingOptions {
   level: LogLevel;
   format: LogFormat;
-}
-
-const TOKEN_PATTERN = /\b(hf_[A-Za-z0-9]{6,}|sk-[A-Za-z0-9_-]{8,}|Bearer\s+[A-Za-z0-9._~+/=-]{6,}|Key\s+[A-Za-z0-9:._-]{8,})/g;
-
-/** Replaces anything shaped like a credential. Used on every log line and error message we print. */
-export function redactSecrets(text: string, extraSecrets: readonly string[] = []): string {
-  let out = text.replace(TOKEN_PATTERN, "[redacted]");
-  for (const secret of extraSecrets) if (secret.length >= 4) out = out.split(secret).join("[redacted]");
-  return out;
 }
 
 export function createLogger(options: LoggingOptions, destination: NodeJS.WritableStream = process.stderr): Logger {

@@ -4,6 +4,7 @@ import { CallCache, defaultCacheDir } from "../cache/call-cache.js";
 import { cachingChatModel } from "../cache/caching-chat-model.js";
 import { cachingEditor } from "../cache/caching-editor.js";
 import type { Credentials, Settings } from "../config/settings.js";
+import { uploadAsJpeg } from "../images/editor-upload.js";
 import { decodeEditorOutput, toMllmDataUrl } from "../images/shape.js";
 import { SharpWorkbench } from "../images/workbench.js";
 import type { LoopSettings } from "../loop/run-edit-loop.js";
@@ -73,7 +74,7 @@ export async function createServices(settings: Settings, credentials: Credential
     decode: decodeEditorOutput,
   });
   const editorParams = { steps: settings.steps ?? null, guidance: settings.guidance ?? null };
-  const editor = cachingEditor(rawEditor, rawEditor.id, cache, editorParams);
+  const editor = cachingEditor(uploadAsJpeg(rawEditor), rawEditor.id, cache, editorParams);
   const prompts = await loadPromptSet(settings.prompts);
   const reasoner = new MllmReasoner({ chat, prompts, encodeImage: toMllmDataUrl });
   return {

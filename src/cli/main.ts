@@ -1,31 +1,41 @@
 // The program: registers each command, runs it, and maps every error to one message and one exit code.
 import { Command, CommanderError } from "commander";
 import { EXIT, ReasonEditError } from "../errors.js";
-import { redactSecrets } from "../logging.js";
+import { redactSecrets } from "../redact.js";
 import { VERSION } from "../version.js";
 import type { CliIo } from "./context.js";
-import { registerCacheCommand } from "./commands/cache.js";
-import { registerEditCommand } from "./commands/edit.js";
-import { registerEvalCommand } from "./commands/eval.js";
-import { registerShowCommand } from "./commands/show.js";
 
-export function buildProgram(io: CliIo): Command {
+type Registrar = (program: Command, io: CliIo) => void;
+
+/** Each command's module is loaded only when that command runs (or for help), so start-up stays fast. */
+const COMMANDS: Record<string, () => Promise<Registrar>> = {
+  edit: async () => (await import("./commands/edit.js")).registerEditCommand,
+  eval: async () => (await import("./commands/eval.js")).registerEvalCommand,
+  show: async () => (await import("./commands/show.js")).registerShowCommand,
+  cache: async () => (await import("./commands/cache.js")).registerCacheCommand,
+};
+
+export async function buildProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {
   const program = new Command("reasonedit")
     .description("Edit images by reasoning: an MLLM thinks, a diffusion editor edits, the MLLM reflects — until it is right.")
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  registerEditCommand(program, io);
-  registerEvalCommand(program, io);
-  registerShowCommand(program, io);
-  registerCacheCommand(program, io);
+  for (const name of commandsNeeded(argv.slice(2))) (await COMMANDS[name]!())(program, io);
   return program;
 }
 
+function commandsNeeded(args: readonly string[]): string[] {
+  const first = args.find((arg) => !arg.startsWith("-"));
+  if (first !== undefined && first in COMMANDS) return [first];
+  if (first === undefined && args.length > 0 && args.every((arg) => arg === "-V" || arg === "--version")) return [];
+  return Object.keys(COMMANDS);
+}
+
 export async function main(argv: string[], io: CliIo = processIo()): Promise<void> {
-  const program = buildProgram(io);
   try {
+    const program = await buildProgram(io, argv);
     await program.parseAsync(argv);
   } catch (error) {
     process.exitCode = reportError(error, io);

@@ -15,7 +15,21 @@ export interface Size {
 }
 
 /** Decodes to 3-channel sRGB; transparency is flattened on white and grey inputs are widened to RGB. */
-export async function decodeRgb(bytes: Uint8Array, resizeTo?: Size): Promise<RgbImage> {
+export function decodeRgb(bytes: Uint8Array, resizeTo?: Size): Promise<RgbImage> {
+  if (resizeTo) return decodeUncached(bytes, resizeTo);
+  // preserve and the change map decode the same two pictures each round; decode each once.
+  let decoded = decodedPictures.get(bytes);
+  if (!decoded) {
+    decoded = decodeUncached(bytes);
+    decodedPictures.set(bytes, decoded);
+    decoded.catch(() => decodedPictures.delete(bytes));
+  }
+  return decoded;
+}
+
+const decodedPictures = new WeakMap<Uint8Array, Promise<RgbImage>>();
+
+async function decodeUncached(bytes: Uint8Array, resizeTo?: Size): Promise<RgbImage> {
   let pipeline = sharp(bytes).flatten({ background: "#ffffff" }).toColourspace("srgb");
   if (resizeTo) pipeline = pipeline.resize(resizeTo.width, resizeTo.height, { fit: "fill" });
   return readRgb(pipeline);

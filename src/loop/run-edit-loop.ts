@@ -270,37 +270,53 @@ class EditLoop {
     describing: Promise<StepCall<DescribeReply> | undefined> | undefined,
   ): Promise<Candidate> {
     const edit = await this.run.ports.editor.edit({ image: baseImage, instruction, seed }, this.run.signal);
-    const shaped = await this.shapeCandidate(round, baseImage, edit.image, result.scope);
-    const candidate: Candidate = { seed, image: shaped.image, editMs: edit.ms, editCached: edit.cached ?? false, verdict: null, value: null, ...shaped.extra };
+    const preserved = await this.preserveUntouched(round, baseImage, edit.image, result.scope);
+    const candidate: Candidate = {
+      seed,
+      image: preserved?.image ?? edit.image,
+      editMs: edit.ms,
+      editCached: edit.cached ?? false,
+      verdict: null,
+      value: null,
+      ...(preserved ? { preservedShare: preserved.preservedShare } : {}),
+    };
     if (!this.settings.reflect) return candidate;
-    const description = await describing;
-    const judgement = await this.judge(round, result, candidate, description?.reply.target_description ?? instruction, instruction);
-    return { ...candidate, ...judgement };
+    // Only conclude reads the change map, so it is computed while assess and the scores are already running.
+    const evidence = this.mapChanges(round, baseImage, candidate.image);
+    const description = (describing ?? Promise.resolve(undefined)).then((d) => d?.reply.target_description ?? instruction);
+    const judgement = await this.judge(round, result, candidate, description, instruction, evidence);
+    const mapped = await evidence;
+    return { ...candidate, ...judgement, ...(mapped ? { evidence: mapped } : {}) };
   }
 
-  /** Change map and preservation: evidence for reflection, and a bit-exact background for local edits. */
-  private async shapeCandidate(
+  /** For local edits, a bit-exact background: the base comes back wherever the editor only drifted. */
+  private async preserveUntouched(
     round: number,
     baseImage: Picture,
     edited: Picture,
     scope: "local" | "global" | undefined,
-  ): Promise<{ image: Picture; extra: Partial<Candidate> }> {
+  ): Promise<{ image: Picture; preservedShare: number } | undefined> {
     const workbench = this.run.ports.workbench;
-    if (!workbench) return { image: edited, extra: {} };
-    let image = edited;
-    const extra: Partial<Candidate> = {};
-    if (this.settings.preserve && scope === "local") {
-      const preserved = await this.tolerate("preserve", round, () => workbench.preserve(baseImage, edited));
-      if (preserved) {
-        image = preserved.image;
-        extra.preservedShare = preserved.preservedShare;
-      }
-    }
-    if (this.settings.reflect) extra.evidence = await this.tolerate("change_map", round, () => workbench.changeMap(baseImage, image));
-    return { image, extra };
+    if (!workbench || !this.settings.preserve || scope !== "local") return undefined;
+    return this.tolerate("preserve", round, () => workbench.preserve(baseImage, edited));
   }
 
-  private async judge(round: number, result: LoopResult, candidate: Candidate, description: string, instruction: string): Promise<Judgement> {
+  private mapChanges(round: number, baseImage: Picture, image: Picture): Promise<ChangeEvidence | undefined> {
+    const workbench = this.run.ports.workbench;
+    if (!workbench) return Promise.resolve(undefined);
+    const mapping = this.tolerate("change_map", round, () => workbench.changeMap(baseImage, image));
+    mapping.catch(() => undefined);
+    return mapping;
+  }
+
+  private async judge(
+    round: number,
+    result: LoopResult,
+    candidate: Candidate,
+    description: Promise<string>,
+    instruction: string,
+    evidence: Promise<ChangeEvidence | undefined>,
+  ): Promise<Judgement> {
     const reasoner = this.run.ports.reasoner;
     const source = this.run.source;
     const edited = candidate.image;
@@ -308,7 +324,7 @@ class EditLoop {
     const reflectionInstruction = describeRequest(instruction, result.ops);
     const scoreInput = { source, edited, instruction: reflectionInstruction };
     const [verdictPart, semantics, quality] = await Promise.all([
-      this.assessThenConclude(round, description, reflectionInstruction, edited, candidate.evidence),
+      this.assessThenConclude(round, description, reflectionInstruction, edited, evidence),
       this.tolerate("score_sc", round, () => reasoner.scoreSemantics(scoreInput, signal)),
       this.tolerate("score_pq", round, () => reasoner.scoreQuality(scoreInput, signal)),
     ]);
@@ -317,18 +333,20 @@ class EditLoop {
 
   private async assessThenConclude(
     round: number,
-    description: string,
+    descriptionPromise: Promise<string>,
     instruction: string,
     edited: Picture,
-    evidence: ChangeEvidence | undefined,
+    evidencePromise: Promise<ChangeEvidence | undefined>,
   ): Promise<Pick<Judgement, "assessment" | "cappedScore" | "conclusion" | "verdict">> {
     const reasoner = this.run.ports.reasoner;
     const signal = this.run.signal;
+    const description = await descriptionPromise;
     const assessment = await this.tolerate("assess", round, () => reasoner.assess({ edited, instruction, description }, signal));
+    const evidence = await evidencePromise;
     const cappedScore = assessment ? capAssessment(assessment.reply) : 0;
     const reason = assessment?.reply.reason ?? "No assessment is available for this edit.";
     const conclusion = await this.tolerate("conclude", round, () =>
-      reasoner.conclude({ source: this.run.source, edited, instruction, score: cappedScore, reason, evidence }, signal),
+      reasoner.conclude({ source: this.run.source, edited, instruction, score: cappedScore, reason, ...(evidence ? { evidence } : {}) }, signal),
     );
     // An unusable verdict counts as failed, as in ReasonEdit: the next round re-edits the source.
     return { assessment, cappedScore, conclusion, verdict: conclusion?.reply.verdict ?? "failed" };

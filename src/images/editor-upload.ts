@@ -1,0 +1,32 @@
+// What travels to the editor: a near-lossless JPEG instead of the loop's PNG, about 6× fewer bytes per edit call.
+import sharp from "sharp";
+import type { Editor, Picture } from "../loop/types.js";
+
+const UPLOAD_QUALITY = 95;
+const uploads = new WeakMap<Picture, Promise<Picture>>();
+
+/**
+ * The loop keeps lossless PNGs (so preserved backgrounds stay bit-exact); the diffusion editor re-renders every
+ * pixel anyway, so a 4:4:4 quality-95 JPEG loses nothing it would keep and uploads in a fraction of the time.
+ */
+export function uploadAsJpeg(inner: Editor): Editor {
+  return {
+    edit: async (request, signal) => inner.edit({ ...request, image: await jpegUpload(request.image) }, signal),
+  };
+}
+
+function jpegUpload(picture: Picture): Promise<Picture> {
+  let upload = uploads.get(picture);
+  if (!upload) {
+    upload = encodeJpeg(picture);
+    uploads.set(picture, upload);
+    upload.catch(() => uploads.delete(picture));
+  }
+  return upload;
+}
+
+async function encodeJpeg(picture: Picture): Promise<Picture> {
+  if (picture.mimeType === "image/jpeg") return picture;
+  const bytes = await sharp(picture.bytes).jpeg({ quality: UPLOAD_QUALITY, chromaSubsampling: "4:4:4" }).toBuffer();
+  return { bytes, mimeType: "image/jpeg", width: picture.width, height: picture.height };
+}
