@@ -57,13 +57,15 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   if (outputPath !== "-") assertNotInput(outputPath, input);
   const source = await shapeForEditor(input);
   const folder = new RunFolder(job.runDir ?? `${job.runsRoot}/${newRunId(input.label)}`);
-  const record = await startRecord(folder, job, services, input, source);
+  // The loop starts while the source and the first record are written; rounds are saved after them.
+  const recordReady = startRecord(folder, job, services, input, source);
+  recordReady.catch(() => undefined);
   const rounds: RoundRecord[] = [];
   const saving: Array<Promise<void>> = [];
 
   const onEvent = (event: LoopEvent) => {
     services.onEvent?.(event);
-    if (event.type === "round_finished") saving.push(saveRound(folder, record, rounds, event.round));
+    if (event.type === "round_finished") saving.push(recordReady.then((record) => saveRound(folder, record, rounds, event.round)));
   };
   let loop: LoopResult;
   try {
@@ -71,9 +73,11 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
     await Promise.all(saving);
   } catch (error) {
     await Promise.allSettled(saving);
-    await failRecord(folder, record, error, started);
+    const record = await recordReady.catch(() => undefined);
+    if (record) await failRecord(folder, record, error, started);
     throw error;
   }
+  const record = await recordReady;
   const status = loop.accepted ? "accepted" : "not_accepted";
   const result = await chooseResult(loop, input);
   const bytes = await encodeOutput(result.picture, input, outputFormatFor(outputPath, input), result.size);

@@ -170,7 +170,7 @@ async function renderHeatmap(baseView: RgbImage, grid: ChangeGrid): Promise<Pict
     out[o + 2] = Math.round(grey + (b - grey) * alpha);
   }
   // Fast compression: the heatmap is re-encoded for the model anyway.
-  return encodePng({ data: out, width: baseView.width, height: baseView.height }, 2);
+  return encodePng({ data: out, width: baseView.width, height: baseView.height });
 }
 
 function heatColour(difference: number): [number, number, number] {

@@ -3,6 +3,7 @@ import sharp from "sharp";
 import { ReasonEditError } from "../errors.js";
 import type { Picture } from "../loop/types.js";
 import { openPixels, type InputImage } from "./input.js";
+import { FAST_PNG } from "./rgb.js";
 
 const EDITOR_AREA = 1024 * 1024;
 const EDITOR_SIDE_STEP = 16;
@@ -29,7 +30,7 @@ export async function shapeForEditor(input: InputImage): Promise<Picture> {
   const bytes = await openPixels(input.pixels)
     .flatten({ background: WHITE })
     .resize(size.width, size.height, { fit: "fill" })
-    .png()
+    .png(FAST_PNG)
     .toBuffer();
   return { bytes, mimeType: "image/png", ...size };
 }
@@ -69,7 +70,7 @@ export async function decodeEditorOutput(
       .flatten({ background: WHITE })
       .toColourspace("srgb")
       .resize(target.width, target.height, { fit: "fill" })
-      .png()
+      .png(FAST_PNG)
       .toBuffer();
     return { bytes: png, mimeType: "image/png", width: target.width, height: target.height };
   } catch (error) {
