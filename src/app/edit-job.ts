@@ -4,6 +4,7 @@ import { ReasonEditError } from "../errors.js";
 import { loadInput, openPixels, type InputImage } from "../images/input.js";
 import { cropRegion } from "../images/ops.js";
 import { assertNotInput, defaultOutputPath, encodeOutput, outputFormatFor } from "../images/output.js";
+import { FAST_PNG } from "../images/rgb.js";
 import { shapeForEditor } from "../images/shape.js";
 import { runEditLoop, type LoopEvent, type LoopResult, type LoopSettings } from "../loop/run-edit-loop.js";
 import type { Editor, ExactOp, Picture, Reasoner, Workbench } from "../loop/types.js";
@@ -170,7 +171,23 @@ async function chooseResult(loop: LoopResult, input: InputImage): Promise<{ pict
     return { picture, size: { width: picture.width, height: picture.height } };
   }
   const round = loop.rounds[loop.kept]!;
-  return { picture: round.candidates[round.chosen]!.image, ...(size ? { size } : {}) };
+  const candidate = round.candidates[round.chosen]!;
+  if ((candidate.preservedShare ?? 0) > 0 && loop.ops.length === 0) return { picture: await preserveAtFullSize(candidate.image, input) };
+  return { picture: candidate.image, ...(size ? { size } : {}) };
+}
+
+/**
+ * preserve made the background bit-exact at the ~1 MP working size; redoing it against the full-resolution input
+ * keeps the input's own pixels there in the written file, rather than a copy resampled down and up again.
+ */
+async function preserveAtFullSize(kept: Picture, input: InputImage): Promise<Picture> {
+  const { preserve } = await import("../images/preserve.js");
+  const { default: sharp } = await import("sharp");
+  const full = { width: input.width, height: input.height };
+  const base = await openPixels(input.pixels).flatten({ background: "#ffffff" }).png(FAST_PNG).toBuffer();
+  const upscaled = await sharp(kept.bytes).resize(full.width, full.height, { fit: "fill" }).png(FAST_PNG).toBuffer();
+  const restored = await preserve({ bytes: base, mimeType: "image/png", ...full }, { bytes: upscaled, mimeType: "image/png", ...full });
+  return restored.image;
 }
 
 export function sizeAfterOps(size: { width: number; height: number }, ops: readonly ExactOp[]): { width: number; height: number } {

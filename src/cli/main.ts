@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   edit: async () => (await import("./commands/edit.js")).registerEditCommand,
   eval: async () => (await import("./commands/eval.js")).registerEvalCommand,
   show: async () => (await import("./commands/show.js")).registerShowCommand,
+  doctor: async () => (await import("./commands/doctor.js")).registerDoctorCommand,
   cache: async () => (await import("./commands/cache.js")).registerCacheCommand,
 };
 

@@ -44,7 +44,11 @@ export const SettingsSchema = z
     quiet: booleanish.default(false),
     json: booleanish.default(false),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.candidates === 1 || s.reflect, {
+    message: "several candidates are compared by reflection's scores, so --candidates above 1 needs reflection (drop --no-reflect)",
+    path: ["candidates"],
+  });
 
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SettingsInput = Partial<Record<keyof Settings, unknown>>;

@@ -132,15 +132,19 @@ export async function runEditLoop(run: LoopRun): Promise<LoopResult> {
 class EditLoop {
   private readonly failures: StepFailure[] = [];
   private readonly settings: LoopSettings;
+  /** What reflection compares against: the source after exact ops, so a crop is not mistaken for damage. */
+  private reflectionSource: Picture;
 
   constructor(private readonly run: LoopRun) {
     this.settings = { ...run.settings, rounds: Math.max(1, run.settings.rounds), candidates: Math.max(1, run.settings.candidates) };
+    this.reflectionSource = run.source;
   }
 
   async execute(): Promise<LoopResult> {
     const { thinking, instruction, ops, scope } = await this.think();
     this.emit({ type: "thought", thinking, instruction, ops });
     const prepared = ops.length > 0 ? await this.applyOps(ops) : this.run.source;
+    this.reflectionSource = prepared;
     const base: LoopResult = {
       instruction: this.run.instruction,
       concreteInstruction: instruction,
@@ -174,7 +178,7 @@ class EditLoop {
     return this.run.ports.workbench!.applyOps(this.run.source, ops);
   }
 
-  /** Exact ops covered the whole request: no edit call; reflection, when on, still judges the result. */
+  /** Exact ops covered the whole request: sharp did it exactly, so there is nothing for an editor or reflection to do. */
   private async finishOpsOnly(result: LoopResult): Promise<LoopResult> {
     result.stopReason = "ops_only";
     result.accepted = true;
@@ -235,7 +239,7 @@ class EditLoop {
 
   private describe(instruction: string): Promise<StepCall<DescribeReply> | undefined> {
     const describing = this.tolerate("describe", undefined, () =>
-      this.run.ports.reasoner.describe({ source: this.run.source, instruction }, this.run.signal),
+      this.run.ports.reasoner.describe({ source: this.reflectionSource, instruction }, this.run.signal),
     );
     // Runs beside the first edit; if the edit fails first, this rejection must not surface as unhandled.
     describing.catch(() => undefined);
@@ -318,7 +322,7 @@ class EditLoop {
     evidence: Promise<ChangeEvidence | undefined>,
   ): Promise<Judgement> {
     const reasoner = this.run.ports.reasoner;
-    const source = this.run.source;
+    const source = this.reflectionSource;
     const edited = candidate.image;
     const signal = this.run.signal;
     const reflectionInstruction = describeRequest(instruction, result.ops);
@@ -346,7 +350,7 @@ class EditLoop {
     const cappedScore = assessment ? capAssessment(assessment.reply) : 0;
     const reason = assessment?.reply.reason ?? "No assessment is available for this edit.";
     const conclusion = await this.tolerate("conclude", round, () =>
-      reasoner.conclude({ source: this.run.source, edited, instruction, score: cappedScore, reason, ...(evidence ? { evidence } : {}) }, signal),
+      reasoner.conclude({ source: this.reflectionSource, edited, instruction, score: cappedScore, reason, ...(evidence ? { evidence } : {}) }, signal),
     );
     // An unusable verdict counts as failed, as in ReasonEdit: the next round re-edits the source.
     return { assessment, cappedScore, conclusion, verdict: conclusion?.reply.verdict ?? "failed" };
@@ -370,9 +374,9 @@ class EditLoop {
   }
 }
 
-/** The request reflection judges: the diffusion instruction plus any exact ops already applied. */
+/** The request reflection judges: the diffusion instruction, noting exact ops already applied to its source. */
 function describeRequest(instruction: string, ops: readonly ExactOp[]): string {
   if (ops.length === 0) return instruction;
   const applied = ops.map((op) => JSON.stringify(op)).join(", ");
-  return `${instruction} (the image was also transformed exactly beforehand by: ${applied})`;
+  return `${instruction} (the input image already had these exact operations applied, as requested: ${applied})`;
 }
