@@ -64,8 +64,11 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   const rounds: RoundRecord[] = [];
   const saving: Array<Promise<void>> = [];
 
+  const seen: Pick<LoopResult, "thinking" | "rounds"> = { rounds: [] };
   const onEvent = (event: LoopEvent) => {
     services.onEvent?.(event);
+    if (event.type === "thought") seen.thinking = event.thinking;
+    if (event.type === "round_finished") seen.rounds.push(event.round);
     if (event.type === "round_finished") saving.push(recordReady.then((record) => saveRound(folder, record, rounds, event.round)));
   };
   let loop: LoopResult;
@@ -75,7 +78,7 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   } catch (error) {
     await Promise.allSettled(saving);
     const record = await recordReady.catch(() => undefined);
-    if (record) await failRecord(folder, record, error, started);
+    if (record) await failRecord(folder, record, error, { ...seen, wallMs: performance.now() - started });
     throw error;
   }
   const record = await recordReady;
@@ -133,11 +136,18 @@ async function saveRound(folder: RunFolder, record: RunRecord, rounds: RoundReco
   await folder.writeRecord(record);
 }
 
-async function failRecord(folder: RunFolder, record: RunRecord, error: unknown, started: number): Promise<void> {
+/** What a failed or interrupted run had done and paid for before it stopped. */
+async function failRecord(
+  folder: RunFolder,
+  record: RunRecord,
+  error: unknown,
+  seen: Pick<LoopResult, "thinking" | "rounds"> & { wallMs: number },
+): Promise<void> {
   const interrupted = ReasonEditError.is(error) ? error.code === "interrupted" : error instanceof Error && error.name === "AbortError";
   record.status = interrupted ? "interrupted" : "error";
   record.finished = new Date().toISOString();
-  record.totals.wall_ms = Math.round(performance.now() - started);
+  record.thinking = seen.thinking ? stepRecord(seen.thinking) : null;
+  record.totals = totalsOf(seen, seen.wallMs);
   record.error = ReasonEditError.is(error)
     ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
     : { code: interrupted ? "interrupted" : "internal", message: error instanceof Error ? error.message : String(error) };

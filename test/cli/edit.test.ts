@@ -93,6 +93,8 @@ describe("reasonedit edit", () => {
     const record = JSON.parse(readFileSync(runRecords()[0]!, "utf8"));
     expect(record.status).toBe("error");
     expect(record.error.code).toBe("provider_unavailable");
+    expect(record.thinking.reply.instruction).toBe("make the cat's fur white as snow");
+    expect(record.totals.mllm_calls).toBeGreaterThanOrEqual(1);
   });
 
   it("rejects a corrupt image with exit 2 and says which file", async () => {
