@@ -1,31 +1,15 @@
 // ChatModel over @huggingface/inference chatCompletion: Inference Providers (router) or any OpenAI-compatible URL.
 import { InferenceClient } from "@huggingface/inference";
-import type { Logger } from "pino";
 import { ReasonEditError } from "../errors.js";
 import type { TokenUsage } from "../loop/types.js";
 import type { ChatModel, ChatRequest, ChatResponse } from "./chat-model.js";
 import type { ProviderRole } from "./error-mapping.js";
 import { callProvider, type ProviderCallSettings } from "./provider-call.js";
+import type { HostedModelOptions } from "./hosted-model-options.js";
 import { displayUrl, routeId } from "./route.js";
 import { SharedThrottle } from "./throttle.js";
 
-export interface ChatModelOptions {
-  model: string;
-  /** "auto" (the router picks) or a provider name. Ignored when `url` is set. */
-  provider: string;
-  /** A custom OpenAI-compatible server (vLLM, Ollama, LM Studio, TGI, an Inference Endpoint). */
-  url?: string;
-  /** Sent as Bearer to `url`, and only there. */
-  apiKey?: string;
-  /** Authenticates hosted calls; never sent to `url`. */
-  hfToken?: string;
-  timeoutMs: number;
-  maxRetries: number;
-  billTo?: string;
-  fetch?: typeof fetch;
-  logger: Logger;
-  /** Shared by every call of the process so a 429 slows everyone; a private one when omitted. */
-  throttle?: SharedThrottle;
+export interface ChatModelOptions extends HostedModelOptions {
   /** Names the flags in hints: --mllm-provider, --judge-url… Defaults to "mllm". */
   role?: ProviderRole;
 }

@@ -1,30 +1,16 @@
 // Editor over @huggingface/inference image-to-image: Inference Providers (fal-ai, replicate, …) or an
 // HF-Inference-protocol URL (JSON {inputs: base64, parameters} in, image bytes out).
 import { InferenceClient, type InferenceProviderOrPolicy } from "@huggingface/inference";
-import type { Logger } from "pino";
 import { ReasonEditError } from "../errors.js";
 import type { EditOutcome, EditRequest, Editor, Picture } from "../loop/types.js";
 import { callProvider, type CallScope, type ProviderCallSettings } from "./provider-call.js";
 import { fetchProviderMapping, pickEditRoute, type EditRoute } from "./hub-mapping.js";
+import type { HostedModelOptions } from "./hosted-model-options.js";
 import { displayUrl, routeId } from "./route.js";
 import { SharedThrottle } from "./throttle.js";
 
-export interface EditorOptions {
-  model: string;
-  /** "auto" (first provider on the Hub mapping that can edit) or a provider name. Ignored when `url` is set. */
-  provider: string;
-  /** A custom HF-Inference-protocol endpoint. */
-  url?: string;
-  /** Sent as Bearer to `url`, and only there. */
-  apiKey?: string;
-  /** Authenticates hosted calls; never sent to `url`. */
-  hfToken?: string;
-  timeoutMs: number;
-  maxRetries: number;
-  billTo?: string;
-  fetch?: typeof fetch;
-  logger: Logger;
-  throttle?: SharedThrottle;
+/** `provider` "auto" takes the first provider on the Hub mapping that can edit; `url` is an HF-Inference-protocol endpoint. */
+export interface EditorOptions extends HostedModelOptions {
   steps?: number;
   guidance?: number;
   /** Turns the provider's bytes into a Picture of the target size (validating that they are an image). */

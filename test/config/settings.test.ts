@@ -13,7 +13,7 @@ describe("settings", () => {
 
   it("name the flag and where a bad value came from", () => {
     expect(() => resolveSettings({ env: settingsFromEnv({ REASONEDIT_ROUNDS: "many" }) })).toThrow(/--rounds \(from REASONEDIT_ROUNDS\)/);
-    expect(() => resolveSettings({ file: { colour: "red" }, filePath: "/x/reasonedit.config.json" })).toThrow(/invalid setting/);
+    expect(() => resolveSettings({ file: { colour: "red" } as Record<string, unknown>, filePath: "/x/reasonedit.config.json" })).toThrow(/invalid setting/);
   });
 
   it("refuse several candidates without reflection, which is what compares them", () => {
