@@ -10,6 +10,7 @@ type Registrar = (program: Command, io: CliIo) => void;
 /** Each command's module is loaded only when that command runs (or for help), so start-up stays fast. */
 const COMMANDS: Record<string, () => Promise<Registrar>> = {
   edit: async () => (await import("./commands/edit.js")).registerEditCommand,
+  batch: async () => (await import("./commands/batch.js")).registerBatchCommand,
   eval: async () => (await import("./commands/eval.js")).registerEvalCommand,
   show: async () => (await import("./commands/show.js")).registerShowCommand,
   doctor: async () => (await import("./commands/doctor.js")).registerDoctorCommand,

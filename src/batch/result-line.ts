@@ -1,0 +1,86 @@
+// The JSONL result line of one item, as printed on stdout the moment the item finishes.
+import { EXIT, exitCodeFor, ReasonEditError, type ErrorCode } from "../errors.js";
+import type { RunRecord } from "../runs/run-record.js";
+
+export type ItemStatus = "accepted" | "not_accepted" | "error";
+
+export interface ResultLine {
+  id: string | null;
+  line: number;
+  status: ItemStatus;
+  output: string | null;
+  rounds: number;
+  error: { code: string; message: string } | null;
+  /** Calls made by this process for the item (0 for an item skipped by --resume). */
+  calls: { mllm: number; editor: number };
+  tokens: number;
+  wall_ms: number;
+  run_record: string | null;
+  /** True when --resume took the outcome from an earlier run instead of running the item. */
+  resumed: boolean;
+}
+
+export interface CallCount {
+  mllm: number;
+  editor: number;
+  tokens: number;
+  rounds: number;
+}
+
+export const NO_CALLS: CallCount = { mllm: 0, editor: 0, tokens: 0, rounds: 0 };
+
+export function finishedLine(item: { id: string; line: number }, record: RunRecord, recordPath: string, wallMs: number): ResultLine {
+  return {
+    id: item.id,
+    line: item.line,
+    status: record.status === "accepted" ? "accepted" : "not_accepted",
+    output: record.output,
+    rounds: record.rounds.length,
+    error: null,
+    calls: { mllm: record.totals.mllm_calls, editor: record.totals.editor_calls },
+    tokens: record.totals.tokens,
+    wall_ms: Math.round(wallMs),
+    run_record: recordPath,
+    resumed: false,
+  };
+}
+
+/** An item an earlier run settled: its outcome as recorded, at no cost now. */
+export function resumedLine(item: { id: string; line: number }, record: RunRecord, recordPath: string): ResultLine {
+  const settled = record.status === "error" ? errorLine(item, errorOfRecord(record), NO_CALLS, 0) : finishedLine(item, record, recordPath, 0);
+  return { ...settled, rounds: record.rounds.length, calls: { mllm: 0, editor: 0 }, tokens: 0, run_record: recordPath, resumed: true };
+}
+
+export function errorLine(item: { id: string | null; line: number }, error: { code: string; message: string }, count: CallCount, wallMs: number, recordPath: string | null = null): ResultLine {
+  return {
+    id: item.id,
+    line: item.line,
+    status: "error",
+    output: null,
+    rounds: count.rounds,
+    error,
+    calls: { mllm: count.mllm, editor: count.editor },
+    tokens: count.tokens,
+    wall_ms: Math.round(wallMs),
+    run_record: recordPath,
+    resumed: false,
+  };
+}
+
+export function describeError(error: unknown): { code: string; message: string } {
+  if (ReasonEditError.is(error)) {
+    const where = [error.provider, error.status && `HTTP ${error.status}`, error.requestId && `request ${error.requestId}`].filter(Boolean).join(", ");
+    return { code: error.code, message: where ? `${error.message} (${where})` : error.message };
+  }
+  if (error instanceof Error && error.name === "AbortError") return { code: "interrupted", message: "interrupted by the user" };
+  return { code: "internal", message: error instanceof Error ? error.message : String(error) };
+}
+
+function errorOfRecord(record: RunRecord): { code: string; message: string } {
+  return record.error ? { code: record.error.code, message: record.error.message } : { code: "internal", message: "the earlier run ended in an error" };
+}
+
+/** The exit code an item error maps to on its own: 4 for provider failures, 130 for interrupts, 1 for bugs, 2 for bad input. */
+export function exitClassOf(code: string): number {
+  return (exitCodeFor(code as ErrorCode) as number | undefined) ?? EXIT.internal;
+}

@@ -1,0 +1,40 @@
+// What an earlier run of the same batch left for an item, read from its run.json: trust it, or redo the item.
+import { access } from "node:fs/promises";
+import path from "node:path";
+import { readRunRecord } from "../runs/run-folder.js";
+import { isFinished, type RunRecord } from "../runs/run-record.js";
+
+export type ResumePolicy = "off" | "skip-finished" | "skip-finished-and-errors";
+
+/** The earlier record when the item must not run again; undefined when it must (re)run. */
+export async function settledRecord(runDir: string, policy: ResumePolicy): Promise<RunRecord | undefined> {
+  if (policy === "off") return undefined;
+  const record = await readRecordIfAny(runDir);
+  if (!record) return undefined;
+  if (isFinished(record)) return (await outputExists(record)) ? record : undefined;
+  // An interrupted or killed ("running") item is redone; an error is final unless --retry-errors.
+  return record.status === "error" && policy === "skip-finished-and-errors" ? record : undefined;
+}
+
+export function resumePolicy(resume: boolean, retryErrors: boolean): ResumePolicy {
+  if (retryErrors) return "skip-finished";
+  return resume ? "skip-finished-and-errors" : "off";
+}
+
+async function readRecordIfAny(runDir: string): Promise<RunRecord | undefined> {
+  try {
+    return await readRunRecord(path.join(runDir, "run.json"));
+  } catch {
+    return undefined; // missing, or from something other than a finished write: not to be trusted
+  }
+}
+
+async function outputExists(record: RunRecord): Promise<boolean> {
+  if (!record.output || record.output === "-") return false;
+  try {
+    await access(record.output);
+    return true;
+  } catch {
+    return false;
+  }
+}

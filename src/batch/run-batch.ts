@@ -1,0 +1,228 @@
+// The batch runner: streams the manifest, runs each item of this shard through runEditJob with bounded
+// concurrency, and prints each result line the moment the item finishes. Only counters stay in memory.
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import pLimit from "p-limit";
+import { runEditJob, type EditJob, type EditServices } from "../app/edit-job.js";
+import { loadInput, type InputImage } from "../images/input.js";
+import type { LoopSettings } from "../loop/run-edit-loop.js";
+import { defaultOutputFor, RowChecker, type BatchItem, type RowProblem } from "./batch-item.js";
+import { rawIdOf } from "./batch-row.js";
+import { BatchTally } from "./batch-tally.js";
+import { countingEditor, countingReasoner } from "./counting-ports.js";
+import { ImagePool, type ImageLoader } from "./image-pool.js";
+import { readManifestEntries, type ManifestEntry } from "./manifest-entries.js";
+import { manifestError, openManifest, type ManifestSource } from "./manifest-source.js";
+import type { BatchProgress } from "./progress.js";
+import { describeError, errorLine, finishedLine, NO_CALLS, resumedLine, type CallCount, type ResultLine } from "./result-line.js";
+import { settledRecord, type ResumePolicy } from "./resume.js";
+import { isInShard, type Shard } from "./shard.js";
+
+export interface BatchRequest {
+  /** A path, or "-" for stdin. */
+  manifest: string;
+  outDir: string;
+  concurrency: number;
+  resume: ResumePolicy;
+  shard?: Shard;
+  /** The batch-wide loop settings; a row's overrides win. */
+  loop: LoopSettings;
+  /** The --seed given, if any; without one each item draws its own. */
+  seed?: number;
+  settingsForRecord: Record<string, unknown>;
+  cwd: string;
+}
+
+export type BatchServices = Pick<EditServices, "reasoner" | "editor" | "workbench" | "models" | "logger" | "toolVersion">;
+
+export interface BatchPorts {
+  services: BatchServices;
+  stdin: NodeJS.ReadableStream;
+  /** Receives each result line as its item finishes; awaited, so a slow reader slows the batch. */
+  emit: (line: ResultLine) => void | Promise<void>;
+  progress?: BatchProgress;
+  /** Aborted by the first Ctrl-C: no new item starts; those in flight finish. */
+  stop?: AbortSignal;
+  /** Aborted by the second Ctrl-C: in-flight model calls are cancelled. */
+  abort?: AbortSignal;
+  loadImage?: ImageLoader;
+}
+
+export interface BatchOutcome {
+  tally: BatchTally;
+  /** True when a stop signal ended the batch before every row was run. */
+  stopped: boolean;
+}
+
+export async function runBatch(request: BatchRequest, ports: BatchPorts): Promise<BatchOutcome> {
+  const source = await openManifest(request.manifest, { cwd: request.cwd, stdin: ports.stdin });
+  const runner = new BatchRunner(request, ports, source);
+  try {
+    return await runner.run();
+  } finally {
+    source.close();
+  }
+}
+
+/** How many rows (good and bad) this shard will report: read ahead of the run, for the progress total. */
+export async function countShardRows(request: Pick<BatchRequest, "manifest" | "shard" | "cwd">, stdin: NodeJS.ReadableStream): Promise<number> {
+  const source = await openManifest(request.manifest, { cwd: request.cwd, stdin });
+  let count = 0;
+  try {
+    for await (const entry of readManifestEntries(source)) if (isInShard(request.shard, idOf(entry), entry.line)) count++;
+  } finally {
+    source.close();
+  }
+  return count;
+}
+
+class BatchRunner {
+  private readonly tally = new BatchTally();
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly checker: RowChecker;
+  private readonly pool: ImagePool;
+  private rowsRead = 0;
+
+  constructor(
+    private readonly request: BatchRequest,
+    private readonly ports: BatchPorts,
+    private readonly source: ManifestSource,
+  ) {
+    this.limit = pLimit(request.concurrency);
+    this.checker = new RowChecker(request.outDir, source.baseDir);
+    this.pool = new ImagePool(ports.loadImage ?? ((spec) => loadInput(spec, ports.abort ? { signal: ports.abort } : {})));
+  }
+
+  async run(): Promise<BatchOutcome> {
+    this.ports.progress?.update(this.tally); // the bar shows from the start, not from the first finished item
+    for await (const entry of untilAborted(readManifestEntries(this.source), this.ports.stop)) {
+      this.rowsRead++;
+      if (isInShard(this.request.shard, idOf(entry), entry.line)) await this.accept(entry);
+    }
+    await Promise.all(this.inFlight);
+    if (this.rowsRead === 0 && !this.stopping) throw manifestError(`the manifest ${this.source.label} has no rows`, "add one row per image to edit");
+    return { tally: this.tally, stopped: this.stopping };
+  }
+
+  private get stopping(): boolean {
+    return this.ports.stop?.aborted === true;
+  }
+
+  private async accept(entry: ManifestEntry): Promise<void> {
+    const checked = this.checker.check(entry);
+    if ("problem" in checked) return this.finish(problemLine(checked.problem));
+    const task = this.limit(async () => {
+      if (this.stopping) return; // queued before the first Ctrl-C: left for --resume
+      await this.finish(await this.runItem(checked.item));
+    });
+    this.track(task);
+    // Read ahead only as far as keeps every slot busy: memory stays flat whatever the manifest's length.
+    while (this.inFlight.size >= 2 * this.request.concurrency) await Promise.race(this.inFlight);
+  }
+
+  private track(task: Promise<void>): void {
+    this.inFlight.add(task);
+    void task.finally(() => this.inFlight.delete(task));
+  }
+
+  private async finish(line: ResultLine): Promise<void> {
+    this.tally.add(line);
+    this.ports.progress?.update(this.tally);
+    await this.ports.emit(line);
+  }
+
+  private async runItem(item: BatchItem): Promise<ResultLine> {
+    const started = performance.now();
+    const settled = await settledRecord(item.runDir, this.request.resume);
+    if (settled) return resumedLine(item, settled, recordPathOf(item));
+    const count: CallCount = { ...NO_CALLS };
+    try {
+      const input = await this.pool.acquire(item.image);
+      try {
+        return await this.editItem(item, input, count, started);
+      } finally {
+        this.pool.release(item.image);
+      }
+    } catch (error) {
+      return errorLine(item, describeError(error), count, performance.now() - started);
+    }
+  }
+
+  private async editItem(item: BatchItem, input: InputImage, count: CallCount, started: number): Promise<ResultLine> {
+    const output = item.output ?? defaultOutputFor(this.request.outDir, item.id, input);
+    const clash = item.output ? undefined : this.checker.checkDefaultOutput(output);
+    if (clash) return errorLine(item, { code: "manifest", message: clash }, count, performance.now() - started);
+    // A redo starts clean: round images of an earlier, unfinished attempt must not mix with this one's.
+    await rm(item.runDir, { recursive: true, force: true });
+    try {
+      const result = await runEditJob(this.jobFor(item, output), this.servicesFor(count, input));
+      return finishedLine(item, result.record, result.recordPath, performance.now() - started);
+    } catch (error) {
+      return errorLine(item, describeError(error), count, performance.now() - started, recordPathOf(item));
+    }
+  }
+
+  private jobFor(item: BatchItem, output: string): EditJob {
+    const seed = item.overrides.seed ?? this.request.seed ?? Math.floor(Math.random() * 2 ** 31);
+    return {
+      image: item.image,
+      instruction: item.instruction,
+      output,
+      loop: { ...this.request.loop, ...item.overrides, seed },
+      runsRoot: path.dirname(item.runDir),
+      runDir: item.runDir,
+      settingsForRecord: { ...this.request.settingsForRecord, ...item.overrides, seed, batch: { manifest: this.source.label, line: item.line, id: item.id } },
+      cwd: this.request.cwd,
+    };
+  }
+
+  private servicesFor(count: CallCount, input: InputImage): EditServices {
+    const { services } = this.ports;
+    return {
+      ...services,
+      reasoner: countingReasoner(services.reasoner, count),
+      editor: countingEditor(services.editor, count),
+      loadImage: () => Promise.resolve(input),
+      onEvent: (event) => {
+        if (event.type === "round_finished") count.rounds++;
+      },
+      ...(this.ports.abort ? { signal: this.ports.abort } : {}),
+    };
+  }
+}
+
+/** Ends the iteration as soon as `signal` aborts, even while a read (say, from stdin) is pending. */
+async function* untilAborted<T>(source: AsyncGenerator<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
+  if (!signal) return yield* source;
+  let onAbort = () => {};
+  const aborted = new Promise<"aborted">((resolve) => (onAbort = () => resolve("aborted")));
+  if (signal.aborted) onAbort();
+  signal.addEventListener("abort", onAbort, { once: true });
+  let pending = false;
+  try {
+    while (!signal.aborted) {
+      pending = true;
+      const next = await Promise.race([source.next(), aborted]);
+      if (next === "aborted" || next.done) return;
+      pending = false;
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    // A pending read cannot be returned from; the caller closes the stream under it instead.
+    if (!pending) await source.return(undefined);
+  }
+}
+
+function idOf(entry: ManifestEntry): string | undefined {
+  return "fields" in entry ? rawIdOf(entry.fields) : entry.id;
+}
+
+function recordPathOf(item: BatchItem): string {
+  return path.join(item.runDir, "run.json");
+}
+
+function problemLine(problem: RowProblem): ResultLine {
+  return errorLine({ id: problem.id, line: problem.line }, { code: "manifest", message: `line ${problem.line}: ${problem.message}` }, NO_CALLS, 0);
+}
