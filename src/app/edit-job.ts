@@ -1,4 +1,6 @@
 // One edit job end to end: load and shape the image, run the loop, keep a run record, write the result.
+import { existsSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { ReasonEditError } from "../errors.js";
 import { loadInput, openPixels, type InputImage } from "../images/input.js";
@@ -38,6 +40,8 @@ export interface EditServices {
   stdout?: NodeJS.WritableStream;
   signal?: AbortSignal;
   onEvent?: (event: LoopEvent) => void;
+  /** Told where the run record will be, as soon as the run folder is chosen (so a failure can point at it). */
+  onRunFolder?: (recordPath: string) => void;
   /** Decoded inputs shared across jobs (a batch may use one image for many rows). */
   loadImage?: (spec: string) => Promise<InputImage>;
 }
@@ -54,10 +58,11 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   const started = performance.now();
   const input = await (services.loadImage ?? ((spec) => loadInput(spec, { ...(services.stdin ? { stdin: services.stdin } : {}) })))(job.image);
   for (const warning of input.warnings) services.logger.warn({ input: input.label }, warning);
-  const outputPath = job.output === "-" ? "-" : (job.output ?? defaultOutputPath(input, job.cwd));
+  const outputPath = resolveOutputPath(job.output, input, job.cwd);
   if (outputPath !== "-") assertNotInput(outputPath, input);
   const source = await shapeForEditor(input);
   const folder = new RunFolder(job.runDir ?? `${job.runsRoot}/${newRunId(input.label)}`);
+  services.onRunFolder?.(folder.recordPath);
   // The loop starts while the source and the first record are written; rounds are saved after them.
   const recordReady = startRecord(folder, job, services, input, source);
   recordReady.catch(() => undefined);
@@ -89,6 +94,15 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   finishRecord(record, loop, status, outputPath, started);
   await folder.writeRecord(record);
   return { status, output: outputPath, record, recordPath: folder.recordPath, loop };
+}
+
+/** "-" is stdout; an existing folder (or a path ending in /) gets `<name>.edited<ext>` inside it. */
+function resolveOutputPath(output: string | undefined, input: InputImage, cwd: string): string {
+  if (output === "-") return "-";
+  if (output === undefined) return defaultOutputPath(input, cwd);
+  const target = resolve(cwd, output);
+  const isFolder = /[\\/]$/.test(output) || (existsSync(target) && statSync(target).isDirectory());
+  return isFolder ? join(target, basename(defaultOutputPath(input, cwd))) : target;
 }
 
 async function startRecord(folder: RunFolder, job: EditJob, services: EditServices, input: InputImage, source: Picture): Promise<RunRecord> {

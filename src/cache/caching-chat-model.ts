@@ -7,7 +7,8 @@ import { offlineMissError, type CallCache } from "./call-cache.js";
  * Hit: the stored text and usage with `cached: true` (usage is what the original call cost).
  * Miss: calls `inner` and stores its answer (read-write) or throws cache_miss (offline). Mode off: `inner` itself.
  * A caller that joins an identical call already in flight also gets `cached: true`: it paid for nothing.
- * Errors are never stored, so the next identical call asks the model again.
+ * Errors are never stored, so the next identical call asks the model again; nor, via `forget`, are replies the
+ * reasoner could not use after its re-ask.
  */
 export function cachingChatModel(inner: ChatModel, cache: CallCache): ChatModel {
   if (cache.mode === "off") return inner;
@@ -18,6 +19,7 @@ export function cachingChatModel(inner: ChatModel, cache: CallCache): ChatModel 
       const { value, shared } = await cache.singleFlight(key, signal, (flightSignal) => answer(inner, cache, key, request, flightSignal));
       return shared ? { ...value, cached: true } : value;
     },
+    forget: (request: ChatRequest) => cache.forgetChat(chatCallKey(inner.id, request)),
   };
 }
 

@@ -169,6 +169,13 @@ export class CallCache {
     }
   }
 
+  /** Removes an entry whose answer turned out unusable (a reply that failed validation). */
+  async forgetChat(key: ChatCallKey): Promise<void> {
+    if (this.mode !== "read-write") return;
+    const paths = this.pathsOf(key);
+    await Promise.all([rm(paths.json, { force: true }), rm(paths.bin, { force: true })]).catch(() => undefined);
+  }
+
   private async discard(paths: EntryPaths, reason: string): Promise<void> {
     this.logger.warn({ path: paths.json, reason }, "discarding a damaged cache entry");
     // A read-only cache (offline CI) cannot delete; the entry still reads as a miss.

@@ -8,7 +8,8 @@ export const DEFAULT_MLLM = "Qwen/Qwen3-VL-235B-A22B-Instruct";
 export const DEFAULT_EDITOR = "Qwen/Qwen-Image-Edit";
 export const CONFIG_FILE_NAME = "reasonedit.config.json";
 
-const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+const number = () => z.coerce.number({ error: "must be a number" });
+const positiveInt = (max: number) => number().int("must be a whole number").min(1, "must be at least 1").max(max, `must be at most ${max}`);
 const booleanish = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => ["true", "1", "yes"].includes(v))]);
 const httpUrl = z
   .string()
@@ -27,14 +28,14 @@ export const SettingsSchema = z
     think: booleanish.default(true),
     reflect: booleanish.default(true),
     chain: z.enum(["latest", "source"]).default("latest"),
-    seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).optional(),
+    seed: number().int("must be a whole number").min(0, "must be 0 or more").max(2 ** 31 - 1).optional(),
     candidates: positiveInt(8).default(1),
     preserve: booleanish.default(true),
     steps: positiveInt(100).optional(),
-    guidance: z.coerce.number().min(0).max(30).optional(),
+    guidance: number().min(0, "must be 0 or more").max(30, "must be at most 30").optional(),
     prompts: z.string().min(1).optional(),
-    timeout: z.coerce.number().positive().max(3600).default(300),
-    maxRetries: z.coerce.number().int().min(0).max(20).default(4),
+    timeout: number().positive("must be more than 0 seconds").max(3600, "must be at most 3600 seconds").default(300),
+    maxRetries: number().int("must be a whole number").min(0, "must be 0 or more").max(20, "must be at most 20").default(4),
     runDir: z.string().min(1).optional(),
     cacheDir: z.string().min(1).optional(),
     cache: booleanish.default(true),
@@ -119,14 +120,14 @@ export function readConfigFile(explicitPath: string | undefined, cwd: string): {
   }
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("expected a JSON object");
-    return { path, values: parsed as SettingsInput };
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return { path, values: parsed as SettingsInput };
   } catch (error) {
-    throw new ReasonEditError("config", `config file ${path} is not valid JSON: ${(error as Error).message}`, {
-      hint: `write a JSON object such as {"rounds": 2, "editorProvider": "fal-ai"}`,
-    });
+    throw new ReasonEditError("config", `config file ${path} is not valid JSON: ${(error as Error).message}`, { hint: CONFIG_EXAMPLE_HINT });
   }
+  throw new ReasonEditError("config", `config file ${path} must hold a JSON object`, { hint: CONFIG_EXAMPLE_HINT });
 }
+
+const CONFIG_EXAMPLE_HINT = `write a JSON object such as {"rounds": 2, "editorProvider": "fal-ai"}`;
 
 export interface SettingsSources {
   file?: SettingsInput;
@@ -140,11 +141,33 @@ export function resolveSettings(sources: SettingsSources): Settings {
   const parsed = SettingsSchema.safeParse(merged);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
+  if (issue.code === "unrecognized_keys") throw unknownKeysError(issue.keys, sources.filePath);
   const key = String(issue.path[0] ?? "");
   const where = describeOrigin(key, sources);
   throw new ReasonEditError("usage", `invalid setting ${flagName(key)}${where}: ${issue.message}`, {
-    hint: issue.code === "unrecognized_keys" ? `remove ${issue.keys.join(", ")} from ${sources.filePath ?? "the config file"}` : "see `reasonedit --help`",
+    hint: "run the command with --help to see every flag and its default",
   });
+}
+
+function unknownKeysError(keys: readonly string[], filePath: string | undefined): ReasonEditError {
+  const known = Object.keys(SettingsSchema.shape);
+  const guesses = keys.map((key) => {
+    const guess = known.find((name) => name.toLowerCase() === key.toLowerCase() || editDistance(name.toLowerCase(), key.toLowerCase()) <= 2);
+    return guess ? `${key} (did you mean ${guess}?)` : key;
+  });
+  return new ReasonEditError("usage", `unknown setting ${guesses.join(", ")} in ${filePath ?? "the config file"}`, {
+    hint: `config keys are the flags in camelCase (${known.slice(0, 6).join(", ")}, …); switches take true/false, e.g. {"reflect": false}`,
+  });
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 function describeOrigin(key: string, sources: SettingsSources): string {
@@ -168,7 +191,8 @@ export function assertCredentials(settings: Settings, credentials: Credentials):
   const needsHub = !settings.mllmUrl || !settings.editorUrl;
   if (needsHub && !credentials.hfToken && !settings.offline) {
     const which = [!settings.mllmUrl && `the MLLM (${settings.mllm})`, !settings.editorUrl && `the editor (${settings.editor})`].filter(Boolean).join(" and ");
-    throw new ReasonEditError("no_token", `HF_TOKEN is not set, and ${which} run on Hugging Face Inference Providers`, {
+    const verb = settings.mllmUrl || settings.editorUrl ? "runs" : "run";
+    throw new ReasonEditError("no_token", `HF_TOKEN is not set, and ${which} ${verb} on Hugging Face Inference Providers`, {
       hint: "export HF_TOKEN=hf_... (a fine-grained token with 'Make calls to Inference Providers': https://huggingface.co/settings/tokens), or point both --mllm-url and --editor-url at your own servers",
     });
   }

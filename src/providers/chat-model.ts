@@ -28,4 +28,6 @@ export interface ChatModel {
   /** Identifies model + route (provider or URL) for logs, run records and cache keys. Never contains a token. */
   readonly id: string;
   complete(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse>;
+  /** Drops a stored answer to `request` that proved unusable, so the next run asks the model again. */
+  forget?(request: ChatRequest): Promise<void>;
 }

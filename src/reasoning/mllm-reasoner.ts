@@ -187,11 +187,16 @@ export class MllmReasoner implements Reasoner {
     const responses = [first];
     let outcome = this.validate(spec, first.text);
     if (!outcome.ok) {
-      const second = await this.chat.complete(withReask(request, first.text, outcome.error, spec.step), signal);
+      const reask = withReask(request, first.text, outcome.error, spec.step);
+      const second = await this.chat.complete(reask, signal);
       responses.push(second);
       outcome = this.validate(spec, second.text);
+      if (!outcome.ok) {
+        // A cached refusal would fail every later run the same way; drop both so the next run asks again.
+        await Promise.all([this.chat.forget?.(request), this.chat.forget?.(reask)]);
+        throw this.invalidReplyError(spec.step, outcome.error);
+      }
     }
-    if (!outcome.ok) throw this.invalidReplyError(spec.step, outcome.error);
     return {
       reply: outcome.value,
       promptId: this.prompts[spec.step].promptId,

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Candidate, LoopResult, Round } from "../loop/run-edit-loop.js";
+import type { Candidate, LoopResult, Round, StepFailure } from "../loop/run-edit-loop.js";
 import type { Picture, StepCall } from "../loop/types.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { RUN_SCHEMA, RunRecordSchema, type CandidateRecord, type RoundRecord, type RunRecord, type StepRecord } from "./run-record.js";
@@ -105,8 +105,14 @@ export function stepRecord<T>(call: StepCall<T>): StepRecord {
   };
 }
 
-/** Counts logical model calls (re-asks included) and tokens from what the loop recorded. */
-export function totalsOf(result: Pick<LoopResult, "thinking" | "description" | "rounds">, wallMs: number): RunRecord["totals"] {
+/** A step that failed validation cost its call and the corrective re-ask. */
+const CALLS_PER_INVALID_STEP = 2;
+
+/** Counts logical model calls (re-asks and unusable replies included) and tokens from what the loop recorded. */
+export function totalsOf(
+  result: Pick<LoopResult, "thinking" | "description" | "rounds"> & { failures?: readonly StepFailure[] },
+  wallMs: number,
+): RunRecord["totals"] {
   const calls: Array<StepCall<unknown>> = [];
   if (result.thinking) calls.push(result.thinking);
   if (result.description) calls.push(result.description);
@@ -119,9 +125,11 @@ export function totalsOf(result: Pick<LoopResult, "thinking" | "description" | "
       for (const call of [candidate.assessment, candidate.conclusion, candidate.semantics, candidate.quality]) if (call) calls.push(call);
     }
   }
+  const failures = result.failures ?? result.rounds.flatMap((round) => round.failures);
+  const invalidSteps = failures.filter((failure) => failure.code === "model_reply_invalid").length;
   const live = calls.filter((c) => !c.cached);
   return {
-    mllm_calls: live.reduce((n, c) => n + c.attempts, 0),
+    mllm_calls: live.reduce((n, c) => n + c.attempts, 0) + invalidSteps * CALLS_PER_INVALID_STEP,
     editor_calls: editorCalls,
     cached_calls: cachedCalls + (calls.length - live.length),
     tokens: live.reduce((n, c) => n + c.usage.total, 0),

@@ -1,5 +1,5 @@
 // The `edit` command as a user runs it: the built bin against the loopback fake, asserting stdout, stderr, files and exit codes.
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -157,7 +157,7 @@ describe("reasonedit edit", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     const json = JSON.parse(result.stdout.toString("utf8"));
-    expect(json).toMatchObject({ status: "accepted", output: "out.webp", kept_round: 1, stop_reason: "success" });
+    expect(json).toMatchObject({ status: "accepted", output: join(home.dir, "out.webp"), kept_round: 1, stop_reason: "success" });
     expect(json.rounds[0]).toMatchObject({ verdict: "success", scores: { sc: [8, 8], pq: [8, 8], value: 64 } });
     expect(json.totals).toMatchObject({ mllm_calls: 6, editor_calls: 1 });
     expect(existsSync(json.run_record)).toBe(true);
@@ -204,5 +204,31 @@ describe("reasonedit edit", () => {
     } finally {
       fake.setLatency("edit", 0);
     }
+  });
+
+  it("refuses, before any call, an empty instruction, -o - with --json, and an unknown output extension", async () => {
+    for (const args of [["cat.png", "   "], ["cat.png", "snow", "-o", "-", "--json"], ["cat.png", "snow", "-o", "out.gif"]]) {
+      const result = await edit([...args, ...customUrls()]);
+      expect(result.code).toBe(2);
+    }
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("with --json, still prints one object when the run fails: the error and the run record", async () => {
+    fake.setChat(reasoningResponder());
+    fake.fail("edit", fault.authError(401));
+    const result = await edit(["cat.png", "snow", "--json", ...customUrls()]);
+    expect(result.code).toBe(4);
+    const json = JSON.parse(result.stdout.toString("utf8"));
+    expect(json).toMatchObject({ status: "error", error: { code: "provider_auth", status: 401 } });
+    expect(existsSync(json.run_record)).toBe(true);
+  });
+
+  it("writes into a folder given as -o, under the default name", async () => {
+    fake.setChat(reasoningResponder({ verdicts: ["success"] }));
+    mkdirSync(join(home.dir, "results"));
+    const result = await edit(["cat.png", "snow", "-o", "results", ...customUrls()]);
+    expect(result.code).toBe(0);
+    expect(existsSync(join(home.dir, "results", "cat.edited.png"))).toBe(true);
   });
 });

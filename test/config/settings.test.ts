@@ -13,7 +13,7 @@ describe("settings", () => {
 
   it("name the flag and where a bad value came from", () => {
     expect(() => resolveSettings({ env: settingsFromEnv({ REASONEDIT_ROUNDS: "many" }) })).toThrow(/--rounds \(from REASONEDIT_ROUNDS\)/);
-    expect(() => resolveSettings({ file: { colour: "red" } as Record<string, unknown>, filePath: "/x/reasonedit.config.json" })).toThrow(/invalid setting/);
+    expect(() => resolveSettings({ file: { colour: "red" } as Record<string, unknown>, filePath: "/x/reasonedit.config.json" })).toThrow(/unknown setting colour in/);
   });
 
   it("refuse several candidates without reflection, which is what compares them", () => {
@@ -26,5 +26,18 @@ describe("settings", () => {
     expect(() => assertCredentials(resolveSettings({ flags: { mllmUrl: "http://127.0.0.1:8000/v1" } }), {})).toThrow(/the editor/);
     expect(() => assertCredentials(resolveSettings({ flags: { mllmUrl: "http://127.0.0.1:8000/v1", editorUrl: "http://127.0.0.1:9000" } }), {})).not.toThrow();
     expect(() => assertCredentials(resolveSettings({}), { hfToken: "hf_x" })).not.toThrow();
+  });
+});
+
+describe("config file mistakes", () => {
+  it("name an unknown key and suggest the right one", () => {
+    expect(() => resolveSettings({ file: { editorProvder: "fal-ai" } as Record<string, unknown>, filePath: "/x/reasonedit.config.json" })).toThrow(
+      /unknown setting editorProvder \(did you mean editorProvider\?\) in \/x\/reasonedit.config.json/,
+    );
+  });
+
+  it("say a number is expected in plain words", () => {
+    expect(() => resolveSettings({ flags: { rounds: "abc" } })).toThrow(/--rounds \(from the command line\): must be a number/);
+    expect(() => resolveSettings({ flags: { rounds: "1.5" } })).toThrow(/must be a whole number/);
   });
 });
