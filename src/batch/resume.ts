@@ -6,11 +6,17 @@ import { isFinished, type RunRecord } from "../runs/run-record.js";
 
 export type ResumePolicy = "off" | "skip-finished" | "skip-finished-and-errors";
 
+/** What the manifest asks of the item now; a record made for another request is not trusted. */
+export interface ItemRequest {
+  image: string;
+  instruction: string;
+}
+
 /** The earlier record when the item must not run again; undefined when it must (re)run. */
-export async function settledRecord(runDir: string, policy: ResumePolicy): Promise<RunRecord | undefined> {
+export async function settledRecord(runDir: string, policy: ResumePolicy, request: ItemRequest): Promise<RunRecord | undefined> {
   if (policy === "off") return undefined;
   const record = await readRecordIfAny(runDir);
-  if (!record) return undefined;
+  if (!record || !madeFor(record, request)) return undefined;
   if (isFinished(record)) return (await outputExists(record)) ? record : undefined;
   // An interrupted or killed ("running") item is redone; an error is final unless --retry-errors.
   return record.status === "error" && policy === "skip-finished-and-errors" ? record : undefined;
@@ -19,6 +25,12 @@ export async function settledRecord(runDir: string, policy: ResumePolicy): Promi
 export function resumePolicy(resume: boolean, retryErrors: boolean): ResumePolicy {
   if (retryErrors) return "skip-finished";
   return resume ? "skip-finished-and-errors" : "off";
+}
+
+/** The manifest row may have changed since the earlier run: then its result answers another request. */
+function madeFor(record: RunRecord, request: ItemRequest): boolean {
+  const image = record.input.path ?? record.input.label;
+  return record.instruction === request.instruction && (image === request.image || record.input.label === request.image);
 }
 
 async function readRecordIfAny(runDir: string): Promise<RunRecord | undefined> {

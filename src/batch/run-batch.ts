@@ -134,7 +134,7 @@ class BatchRunner {
 
   private async runItem(item: BatchItem): Promise<ResultLine> {
     const started = performance.now();
-    const settled = await settledRecord(item.runDir, this.request.resume);
+    const settled = await settledRecord(item.runDir, this.request.resume, item);
     if (settled) return resumedLine(item, settled, recordPathOf(item));
     const count: CallCount = { ...NO_CALLS };
     try {

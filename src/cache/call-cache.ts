@@ -62,7 +62,10 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
 
 export function offlineMissError(kind: CallKind, target: string): ReasonEditError {
   return new ReasonEditError("cache_miss", `offline: no cached answer for this ${kind} call to ${target}`, {
-    hint: "run once without --offline (with HF_TOKEN) to fill the cache, or point --cache-dir at a filled one",
+    hint:
+      kind === "edit"
+        ? "edits replay only with the same --seed (and image and instruction): pass the --seed of the run that filled the cache, or run once without --offline"
+        : "run once without --offline to fill the cache, or point --cache-dir at a filled one",
   });
 }
 

@@ -182,6 +182,19 @@ describe("resume", () => {
     expect(retried.outcome.tally).toMatchObject({ items: 6, accepted: 6, resumed: 5, errors: 0 });
   });
 
+  it("redoes an item whose manifest row changed since its result was made", async () => {
+    const rows = await goodRows(dir, 3);
+    const manifest = await writeJsonl(path.join(dir, "manifest.jsonl"), rows);
+    const outDir = path.join(dir, "out");
+    await runInProcess({ manifest, outDir, fake });
+    const changed = { ...rows[1]!, instruction: `${rows[1]!.instruction} and purple` };
+    await writeJsonl(manifest, [rows[0]!, changed, rows[2]!]);
+    fake.editsByItem.clear();
+    const resumed = await runInProcess({ manifest, outDir, fake, batch: { resume: "skip-finished-and-errors" } });
+    expect(resumed.lines.filter((line) => line.resumed).map((line) => line.id).sort()).toEqual([rows[0]!.id, rows[2]!.id].sort());
+    expect(byId(resumed.lines).get(changed.id)).toMatchObject({ status: "accepted", resumed: false });
+  });
+
   it("shares one decoded image among the rows that use it", async () => {
     const image = await writeImage(path.join(dir, "shared.png"), 3);
     const rows = Array.from({ length: 6 }, (_, k) => ({ id: `same-${k}`, image, instruction: instructionFor(`same-${k}`) }));
