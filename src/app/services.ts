@@ -32,6 +32,8 @@ export interface Services {
 }
 
 export interface ServiceOverrides {
+  /** Eval replays must be exact, invalid replies included; edit and batch ask again after one. */
+  exactReplays?: boolean;
   /** Used by tests and the benchmark to route hosted calls to a loopback fake. */
   fetch?: typeof fetch;
   throttle?: SharedThrottle;
@@ -76,7 +78,7 @@ export async function createServices(settings: Settings, credentials: Credential
   const editorParams = { steps: settings.steps ?? null, guidance: settings.guidance ?? null };
   const editor = cachingEditor(uploadAsJpeg(rawEditor), rawEditor.id, cache, editorParams);
   const prompts = await loadPromptSet(settings.prompts);
-  const reasoner = new MllmReasoner({ chat, prompts, encodeImage: toMllmDataUrl });
+  const reasoner = new MllmReasoner({ chat, prompts, encodeImage: toMllmDataUrl, forgetUnusableReplies: !overrides.exactReplays });
   return {
     reasoner,
     editor,

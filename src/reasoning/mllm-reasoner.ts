@@ -39,6 +39,11 @@ export interface MllmReasonerOptions {
   temperature?: number;
   /** Default 1024: room for conclude's reasoning before its JSON; a cut-off reply cannot be parsed. */
   maxTokens?: number;
+  /**
+   * Drop replies that stayed invalid from the call cache, so a later run asks again (edit, batch). Off where a
+   * replay must be exact, invalid replies included (eval).
+   */
+  forgetUnusableReplies?: boolean;
 }
 
 /** The JSON each step must return, restated in the corrective re-ask. */
@@ -117,6 +122,7 @@ export class MllmReasoner implements Reasoner {
   private readonly encodeImage: (picture: Picture) => Promise<string>;
   private readonly temperature: number;
   private readonly maxTokens: number;
+  private readonly forgetUnusableReplies: boolean;
 
   constructor(options: MllmReasonerOptions) {
     this.chat = options.chat;
@@ -124,6 +130,7 @@ export class MllmReasoner implements Reasoner {
     this.encodeImage = options.encodeImage;
     this.temperature = options.temperature ?? 0.2;
     this.maxTokens = options.maxTokens ?? 1024;
+    this.forgetUnusableReplies = options.forgetUnusableReplies ?? false;
   }
 
   think(input: ThinkInput, signal?: AbortSignal): Promise<StepCall<ThinkReply>> {
@@ -192,8 +199,8 @@ export class MllmReasoner implements Reasoner {
       responses.push(second);
       outcome = this.validate(spec, second.text);
       if (!outcome.ok) {
-        // A cached refusal would fail every later run the same way; drop both so the next run asks again.
-        await Promise.all([this.chat.forget?.(request), this.chat.forget?.(reask)]);
+        // A cached refusal would fail every later edit the same way; drop both so the next run asks again.
+        if (this.forgetUnusableReplies) await Promise.all([this.chat.forget?.(request), this.chat.forget?.(reask)]);
         throw this.invalidReplyError(spec.step, outcome.error);
       }
     }

@@ -15,7 +15,7 @@ describe("the cache and unusable replies", () => {
     const dir = await tempDir();
     const prompts = await loadPromptSet();
     const refusing = new RecordingChatModel(undefined, () => ({ text: "I'm sorry, I can't help with that.", usage: { prompt: 1, completion: 1, total: 2 } }));
-    const first = new MllmReasoner({ chat: cachingChatModel(refusing, new CallCache({ dir, mode: "read-write" })), prompts, encodeImage });
+    const first = new MllmReasoner({ chat: cachingChatModel(refusing, new CallCache({ dir, mode: "read-write" })), prompts, encodeImage, forgetUnusableReplies: true });
     await expect(first.describe({ source, instruction: "make it snow" })).rejects.toMatchObject({ code: "model_reply_invalid" });
     expect(refusing.calls).toHaveLength(2);
 
@@ -24,6 +24,16 @@ describe("the cache and unusable replies", () => {
     const described = await second.describe({ source, instruction: "make it snow" });
     expect(described.reply.target_description).toBe("snow everywhere");
     expect(answering.calls).toHaveLength(1);
+  });
+
+  it("keeps even unusable replies where replays must be exact (eval)", async () => {
+    const dir = await tempDir();
+    const prompts = await loadPromptSet();
+    const refusing = new RecordingChatModel(undefined, () => ({ text: "no", usage: { prompt: 1, completion: 1, total: 2 } }));
+    const run = () => new MllmReasoner({ chat: cachingChatModel(refusing, new CallCache({ dir, mode: "read-write" })), prompts, encodeImage });
+    await expect(run().describe({ source, instruction: "make it snow" })).rejects.toMatchObject({ code: "model_reply_invalid" });
+    await expect(run().describe({ source, instruction: "make it snow" })).rejects.toMatchObject({ code: "model_reply_invalid" });
+    expect(refusing.calls).toHaveLength(2);
   });
 
   it("keeps a valid reply so a replay makes no call", async () => {

@@ -106,7 +106,7 @@ async function evaluate(benchmark: string, items: BenchmarkItem[], options: Eval
   const { buildReport } = await import("../../eval/report.js");
   const settings = context.settings;
   const throttle = new SharedThrottle();
-  const services = await createServices(settings, context.credentials, context.logger, { signal, throttle });
+  const services = await createServices(settings, context.credentials, context.logger, { signal, throttle, exactReplays: true });
   const judgeApiKey = context.io.env.REASONEDIT_JUDGE_API_KEY?.trim();
   const { judge, id: judgeId } = await createJudge({
     settings,
