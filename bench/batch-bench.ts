@@ -3,6 +3,7 @@
 // critical path) and the child's peak RSS at 500 and 2,000 items, which should be flat in the number of items.
 //
 //   node dist/bench/batch-bench.js [--items 500,2000] [--concurrency 32] [--chat-ms 200] [--edit-ms 500] [--bin dist/src/bin.js]
+//                                  [--cpu-prof DIR]   (the child writes a V8 CPU profile of its main thread into DIR)
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -44,6 +45,8 @@ interface BenchOptions {
   chatMs: number;
   editMs: number;
   bin: string;
+  /** When set, the child writes a .cpuprofile of its main thread here (sharp's own threads are not in it). */
+  cpuProfDir?: string;
 }
 
 interface BatchRun {
@@ -154,6 +157,7 @@ async function runBatch(options: BenchOptions, fake: LeanFake, workDir: string, 
   fake.restartClock();
   const args = [
     "--expose-gc",
+    ...(options.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfDir] : []),
     "--import",
     pathToFileURL(probe).href,
     options.bin,
@@ -249,6 +253,7 @@ function readOptions(): BenchOptions {
       "chat-ms": { type: "string", default: "200" },
       "edit-ms": { type: "string", default: "500" },
       bin: { type: "string", default: BIN },
+      "cpu-prof": { type: "string" },
     },
   });
   return {
@@ -257,6 +262,7 @@ function readOptions(): BenchOptions {
     chatMs: Number(values["chat-ms"]),
     editMs: Number(values["edit-ms"]),
     bin: path.resolve(values.bin),
+    ...(values["cpu-prof"] ? { cpuProfDir: path.resolve(values["cpu-prof"]) } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // Where a candidate differs from its base: real edits versus the diffuse drift hosted editors add everywhere.
 import type { ChangeEvidence, Picture } from "../loop/types.js";
 import { close, labelComponents, type BinaryMask } from "./mask.js";
-import { decodeRgb, encodePng, fitWithin, readGrey, readRgb, resizeRgb, sharpOf, sharpOfGrey, type RgbImage, type Size } from "./rgb.js";
+import { encodePng, fitWithin, pixelsOf, readRgb, sharpOf, type RgbImage, type Size } from "./rgb.js";
 
 /**
  * Largest per-pixel channel difference (0–255) still counted as drift. A few percent of brightness or a
@@ -29,7 +29,7 @@ type Box = ChangeEvidence["boxes"][number];
 
 export async function changeMap(base: Picture, candidate: Picture): Promise<ChangeEvidence> {
   const viewSize = fitWithin(base, HEATMAP_LONG_SIDE);
-  const [baseView, candidateView] = await Promise.all([decodeRgb(base.bytes, viewSize), decodeRgb(candidate.bytes, viewSize)]);
+  const [baseView, candidateView] = await Promise.all([baseViewOf(base), pixelsOf(candidate.bytes, viewSize)]);
   const grid = await measureChange(baseView, candidateView);
   return {
     heatmap: await renderHeatmap(baseView, grid),
@@ -39,6 +39,27 @@ export async function changeMap(base: Picture, candidate: Picture): Promise<Chan
   };
 }
 
+/**
+ * Starts reducing a picture that candidates will be compared against, while its pixels are still at hand (see
+ * rememberPixels): its edit comes back only after the editor's round trip, by when they are usually gone.
+ */
+export function prepareChangeMap(base: Picture): void {
+  baseViewOf(base).catch(() => undefined);
+}
+
+/** Bases at the heat map's size, kept with the picture: every candidate and round compared with a base reuses it. */
+const baseViews = new WeakMap<Uint8Array, Promise<RgbImage>>();
+
+function baseViewOf(base: Picture): Promise<RgbImage> {
+  let view = baseViews.get(base.bytes);
+  if (!view) {
+    view = pixelsOf(base.bytes, fitWithin(base, HEATMAP_LONG_SIDE));
+    baseViews.set(base.bytes, view);
+    view.catch(() => baseViews.delete(base.bytes));
+  }
+  return view;
+}
+
 /** Compares base and candidate (any sizes; the candidate is stretched to the base's) on the analysis grid. */
 export async function measureChange(base: RgbImage, candidate: RgbImage): Promise<ChangeGrid> {
   const size = fitWithin(base, ANALYSIS_LONG_SIDE);
@@ -46,15 +67,19 @@ export async function measureChange(base: RgbImage, candidate: RgbImage): Promis
   const pixels = size.width * size.height;
   const difference = new Uint8Array(pixels);
   const changed = new Uint8Array(pixels);
+  const from = a.data;
+  const to = b.data;
   let changedCount = 0;
   let total = 0;
-  for (let i = 0; i < pixels; i++) {
-    const o = i * 3;
-    const d = Math.max(
-      Math.abs(a.data[o]! - b.data[o]!),
-      Math.abs(a.data[o + 1]! - b.data[o + 1]!),
-      Math.abs(a.data[o + 2]! - b.data[o + 2]!),
-    );
+  for (let i = 0, o = 0; i < pixels; i++, o += 3) {
+    const dr = from[o]! - to[o]!;
+    const dg = from[o + 1]! - to[o + 1]!;
+    const db = from[o + 2]! - to[o + 2]!;
+    let d = dr < 0 ? -dr : dr;
+    if (dg > d) d = dg;
+    else if (-dg > d) d = -dg;
+    if (db > d) d = db;
+    else if (-db > d) d = -db;
     difference[i] = d;
     total += d;
     if (d > CHANGE_THRESHOLD) {
@@ -72,8 +97,23 @@ export async function measureChange(base: RgbImage, candidate: RgbImage): Promis
 }
 
 /** A slight blur on top of the downscale, so lost fine detail and one-pixel shifts along edges read as drift. */
-async function analysisView(image: RgbImage, size: Size): Promise<RgbImage> {
-  return readRgb(sharpOf(await resizeRgb(image, size)).blur(ANALYSIS_BLUR_SIGMA));
+function analysisView(image: RgbImage, size: Size): Promise<RgbImage> {
+  // A base compared with several candidates (or rounds) is reduced once.
+  let view = analysisViews.get(image);
+  if (!view || view.width !== size.width || view.height !== size.height) {
+    view = { ...size, pixels: reduceForAnalysis(image, size) };
+    analysisViews.set(image, view);
+  }
+  return view.pixels;
+}
+
+const analysisViews = new WeakMap<RgbImage, Size & { pixels: Promise<RgbImage> }>();
+
+async function reduceForAnalysis(image: RgbImage, size: Size): Promise<RgbImage> {
+  // One pipeline: sharp blurs after resizing, on 8-bit pixels, exactly as two separate calls would.
+  const pipeline = sharpOf(image);
+  if (image.width !== size.width || image.height !== size.height) pipeline.resize(size.width, size.height, { fit: "fill" });
+  return readRgb(pipeline.blur(ANALYSIS_BLUR_SIGMA));
 }
 
 /** Connected changed regions as fractions of the image, nearby fragments merged, largest first. */
@@ -158,24 +198,66 @@ function toFractions(region: Region, size: Size): Box {
 
 /** The base dimmed to grey, with changed areas from red (just over the threshold) to yellow (large changes). */
 async function renderHeatmap(baseView: RgbImage, grid: ChangeGrid): Promise<Picture> {
-  const difference = await readGrey(sharpOfGrey(grid.difference, grid).resize(baseView.width, baseView.height, { fit: "fill", kernel: "linear" }));
-  const out = Buffer.alloc(baseView.data.length);
-  for (let i = 0; i < difference.length; i++) {
-    const o = i * 3;
-    const grey = 40 + 0.5 * (0.299 * baseView.data[o]! + 0.587 * baseView.data[o + 1]! + 0.114 * baseView.data[o + 2]!);
-    const [r, g, b] = heatColour(difference[i]!);
-    const alpha = heatOpacity(difference[i]!);
-    out[o] = Math.round(grey + (r - grey) * alpha);
-    out[o + 1] = Math.round(grey + (g - grey) * alpha);
-    out[o + 2] = Math.round(grey + (b - grey) * alpha);
+  const { width, height } = baseView;
+  const base = baseView.data;
+  const out = Buffer.allocUnsafe(base.length);
+  const { low: leftCell, high: rightCell, fraction: rightWeight } = bilinearTaps(width, grid.width);
+  const rows = bilinearTaps(height, grid.height);
+  const cells = grid.difference;
+  const gridWidth = grid.width;
+  const green = HEAT_GREEN;
+  const opacity = HEAT_OPACITY;
+  // The grid's differences, bilinearly upsampled: first between two grid rows, then along the row per pixel.
+  const between = new Float64Array(gridWidth);
+  for (let y = 0, o = 0; y < height; y++) {
+    const above = rows.low[y]! * gridWidth;
+    const below = rows.high[y]! * gridWidth;
+    const fy = rows.fraction[y]!;
+    for (let x = 0; x < gridWidth; x++) between[x] = cells[above + x]! + (cells[below + x]! - cells[above + x]!) * fy;
+    // Every value here is non-negative, so (v + 0.5) | 0 rounds as Math.round does, at a fraction of its cost.
+    for (let x = 0; x < width; x++, o += 3) {
+      const left = between[leftCell[x]!]!;
+      const d = (left + (between[rightCell[x]!]! - left) * rightWeight[x]! + 0.5) | 0;
+      const grey = 40 + 0.5 * (0.299 * base[o]! + 0.587 * base[o + 1]! + 0.114 * base[o + 2]!);
+      const alpha = opacity[d]!;
+      if (alpha === 0) {
+        const dimmed = (grey + 0.5) | 0;
+        out[o] = dimmed;
+        out[o + 1] = dimmed;
+        out[o + 2] = dimmed;
+        continue;
+      }
+      out[o] = (grey + (255 - grey) * alpha + 0.5) | 0;
+      out[o + 1] = (grey + (green[d]! - grey) * alpha + 0.5) | 0;
+      out[o + 2] = (grey - grey * alpha + 0.5) | 0;
+    }
   }
   // Fast compression: the heatmap is re-encoded for the model anyway.
-  return encodePng({ data: out, width: baseView.width, height: baseView.height });
+  return encodePng({ data: out, width, height });
 }
 
-function heatColour(difference: number): [number, number, number] {
+/**
+ * For each of `size` output positions, the two grid cells to interpolate between and the weight of the second,
+ * sampling as libvips's linear upsizing does (output x reads grid x × grid/size − 0.5), so the map matches sharp's.
+ */
+function bilinearTaps(size: number, gridSize: number): { low: Int32Array; high: Int32Array; fraction: Float64Array } {
+  const low = new Int32Array(size);
+  const high = new Int32Array(size);
+  const fraction = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    const at = Math.min(gridSize - 1, Math.max(0, (i * gridSize) / size - 0.5));
+    const cell = Math.floor(at);
+    low[i] = cell;
+    high[i] = Math.min(cell + 1, gridSize - 1);
+    fraction[i] = at - cell;
+  }
+  return { low, high, fraction };
+}
+
+/** The heat colour is [255, green, 0]: green rises with the difference, so red turns to yellow. */
+function heatGreen(difference: number): number {
   const intensity = Math.min(1, Math.max(0, (difference - CHANGE_THRESHOLD) / (128 - CHANGE_THRESHOLD)));
-  return [255, Math.round(255 * intensity), 0];
+  return Math.round(255 * intensity);
 }
 
 /** Drift shows faintly, so a reader sees it exists without mistaking it for an edit. */
@@ -184,3 +266,7 @@ function heatOpacity(difference: number): number {
   const half = CHANGE_THRESHOLD / 2;
   return difference > half ? (0.3 * (difference - half)) / half : 0;
 }
+
+// Per difference value (0–255), looked up per pixel.
+const HEAT_GREEN = Float64Array.from({ length: 256 }, (_, d) => heatGreen(d));
+const HEAT_OPACITY = Float64Array.from({ length: 256 }, (_, d) => heatOpacity(d));

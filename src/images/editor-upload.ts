@@ -1,6 +1,7 @@
 // What travels to the editor: a near-lossless JPEG instead of the loop's PNG, about 6× fewer bytes per edit call.
 import sharp from "sharp";
 import type { Editor, Picture } from "../loop/types.js";
+import { recallPixels, sharpOf } from "./rgb.js";
 
 const UPLOAD_QUALITY = 95;
 const uploads = new WeakMap<Picture, Promise<Picture>>();
@@ -15,6 +16,11 @@ export function uploadAsJpeg(inner: Editor): Editor {
   };
 }
 
+/** Starts encoding a picture's upload now, while its pixels are still at hand (see rememberPixels). */
+export function prepareUpload(picture: Picture): void {
+  jpegUpload(picture).catch(() => undefined);
+}
+
 function jpegUpload(picture: Picture): Promise<Picture> {
   let upload = uploads.get(picture);
   if (!upload) {
@@ -27,6 +33,10 @@ function jpegUpload(picture: Picture): Promise<Picture> {
 
 async function encodeJpeg(picture: Picture): Promise<Picture> {
   if (picture.mimeType === "image/jpeg") return picture;
-  const bytes = await sharp(picture.bytes).jpeg({ quality: UPLOAD_QUALITY, chromaSubsampling: "4:4:4" }).toBuffer();
+  const known = recallPixels(picture.bytes);
+  // No Huffman optimisation: under half the CPU for ~3% more bytes on photos, and exactly the same pixels.
+  const bytes = await (known ? sharpOf(known) : sharp(picture.bytes))
+    .jpeg({ quality: UPLOAD_QUALITY, chromaSubsampling: "4:4:4", optimiseCoding: false })
+    .toBuffer();
   return { bytes, mimeType: "image/jpeg", width: picture.width, height: picture.height };
 }

@@ -2,11 +2,11 @@
 import type { Sharp } from "sharp";
 import type { Picture } from "../loop/types.js";
 import type { ExactOp } from "../loop/replies.js";
-import { decodeRgb, encodePng, readRgb, sharpOf, type RgbImage } from "./rgb.js";
+import { encodePng, pixelsOf, readRgb, sharpOf, type RgbImage } from "./rgb.js";
 
 export async function applyOps(image: Picture, ops: readonly ExactOp[]): Promise<Picture> {
   if (ops.length === 0) return image;
-  let pixels = await decodeRgb(image.bytes);
+  let pixels = await pixelsOf(image.bytes);
   // One sharp call per op, on raw pixels: sharp reorders chained operations, and the ops must run in the given order.
   for (const op of ops) pixels = await applyOp(pixels, op);
   return encodePng(pixels);

@@ -5,6 +5,7 @@ import sharp, { type Sharp } from "sharp";
 import { ReasonEditError } from "../errors.js";
 import type { Picture } from "../loop/types.js";
 import { openPixels, type InputImage, type RawPixels } from "./input.js";
+import { recallPixels, sharpOf, type RgbImage } from "./rgb.js";
 
 export const OUTPUT_FORMATS = ["png", "jpeg", "webp", "avif", "tiff"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -42,11 +43,21 @@ export async function encodeOutput(
   format: string,
   size?: { width: number; height: number },
 ): Promise<Buffer> {
+  const known = recallPixels(picture.bytes);
+  return encodeFrom(known ? sharpOf(known) : sharp(picture.bytes), input, format, size);
+}
+
+/** encodeOutput for a result held as pixels (preserve redone at full size), so it is never encoded only to be decoded. */
+export function encodePixelsOutput(pixels: RgbImage, input: InputImage, format: string, size?: { width: number; height: number }): Promise<Buffer> {
+  return encodeFrom(sharpOf(pixels), input, format, size);
+}
+
+async function encodeFrom(image: Sharp, input: InputImage, format: string, size: { width: number; height: number } | undefined): Promise<Buffer> {
   const outputFormat = parseOutputFormat(format);
   const target = size ?? { width: input.width, height: input.height };
-  const restored = await resizeExactly(picture, target);
-  const image = await withAlphaFor(outputFormat, restored, input, size === undefined);
-  return encodeAs(outputFormat, image).toBuffer();
+  const restored = await resizeExactly(image, target);
+  const withAlpha = await withAlphaFor(outputFormat, restored, input, size === undefined);
+  return encodeAs(outputFormat, withAlpha).toBuffer();
 }
 
 function parseOutputFormat(format: string): OutputFormat {
@@ -57,8 +68,8 @@ function parseOutputFormat(format: string): OutputFormat {
 }
 
 /** Raw at the final size first, so the input's alpha channel can be joined pixel for pixel. */
-async function resizeExactly(picture: Picture, target: { width: number; height: number }): Promise<RawPixels> {
-  const { data, info } = await sharp(picture.bytes)
+async function resizeExactly(image: Sharp, target: { width: number; height: number }): Promise<RawPixels> {
+  const { data, info } = await image
     .resize(target.width, target.height, { fit: "fill" })
     .toColourspace("srgb")
     .raw({ depth: "uchar" })

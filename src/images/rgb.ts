@@ -17,7 +17,7 @@ export interface Size {
 /** Decodes to 3-channel sRGB; transparency is flattened on white and grey inputs are widened to RGB. */
 export function decodeRgb(bytes: Uint8Array, resizeTo?: Size): Promise<RgbImage> {
   if (resizeTo) return decodeUncached(bytes, resizeTo);
-  // preserve and the change map decode the same two pictures each round; decode each once.
+  // Callers that decode one picture twice share one decode.
   let decoded = decodedPictures.get(bytes);
   if (!decoded) {
     decoded = decodeUncached(bytes);
@@ -28,6 +28,70 @@ export function decodeRgb(bytes: Uint8Array, resizeTo?: Size): Promise<RgbImage>
 }
 
 const decodedPictures = new WeakMap<Uint8Array, Promise<RgbImage>>();
+
+/**
+ * The pixels of encoded bytes for the loop's own steps: those of a picture this process encoded moments ago when
+ * they are still at hand (see rememberPixels), else decoded as decodeRgb does. The same pixels either way, since
+ * the loop's pictures are lossless PNGs.
+ */
+export function pixelsOf(bytes: Uint8Array, resizeTo?: Size): Promise<RgbImage> {
+  const known = recallPixels(bytes);
+  if (known) return resizeTo ? resizeRgb(known, resizeTo) : Promise.resolve(known);
+  if (resizeTo) return decodeUncached(bytes, resizeTo);
+  // Two candidates of one round may ask for their shared base at once; decode it once.
+  let pending = decodingPictures.get(bytes);
+  if (!pending) {
+    pending = decodeUncached(bytes)
+      .then((image) => {
+        rememberPixels(bytes, image);
+        return image;
+      })
+      .finally(() => decodingPictures.delete(bytes));
+    decodingPictures.set(bytes, pending);
+  }
+  return pending;
+}
+
+const decodingPictures = new Map<Uint8Array, Promise<RgbImage>>();
+
+/**
+ * Most pictures are read again within moments of being encoded (the MLLM's copy, the editor upload, the change map,
+ * preserve), so the pixels they were encoded from are kept for a while, most recently used first. Bounded in bytes,
+ * not tied to the picture's life: ~3 MB per 1 MP picture for a whole job would be hundreds of MB at -j 32.
+ */
+const RECENT_PIXELS_BUDGET = 24 * 1024 * 1024;
+/** Insertion order is recency order: the first key is the least recently used. */
+const recentPixels = new Map<Uint8Array, RgbImage>();
+let recentPixelBytes = 0;
+
+/** Remembers the pixels `bytes` encode (sRGB, 3 channels), so pixelsOf need not decode them. */
+export function rememberPixels(bytes: Uint8Array, image: RgbImage): void {
+  forgetPixels(bytes);
+  // A picture too big to keep beside a few others would only push out what is about to be used.
+  if (image.data.length > RECENT_PIXELS_BUDGET / 4) return;
+  recentPixels.set(bytes, image);
+  recentPixelBytes += image.data.length;
+  for (const oldest of recentPixels.keys()) {
+    if (recentPixelBytes <= RECENT_PIXELS_BUDGET) break;
+    forgetPixels(oldest);
+  }
+}
+
+/** The remembered pixels of `bytes`, if they are still kept. */
+export function recallPixels(bytes: Uint8Array): RgbImage | undefined {
+  const known = recentPixels.get(bytes);
+  if (!known) return undefined;
+  recentPixels.delete(bytes);
+  recentPixels.set(bytes, known);
+  return known;
+}
+
+function forgetPixels(bytes: Uint8Array): void {
+  const known = recentPixels.get(bytes);
+  if (!known) return;
+  recentPixels.delete(bytes);
+  recentPixelBytes -= known.data.length;
+}
 
 async function decodeUncached(bytes: Uint8Array, resizeTo?: Size): Promise<RgbImage> {
   let pipeline = sharp(bytes).flatten({ background: "#ffffff" }).toColourspace("srgb");
@@ -56,8 +120,10 @@ export async function resizeRgb(image: RgbImage, size: Size): Promise<RgbImage> 
  */
 export const FAST_PNG = { compressionLevel: 1, adaptiveFiltering: false } as const;
 
+/** A loop picture as a PNG; its pixels are remembered for the steps that read it next. */
 export async function encodePng(image: RgbImage): Promise<Picture> {
   const bytes = await sharpOf(image).png(FAST_PNG).toBuffer();
+  rememberPixels(bytes, image);
   return { bytes, mimeType: "image/png", width: image.width, height: image.height };
 }
 

@@ -1,10 +1,9 @@
 // The loop's pixel work done with sharp: exact ops, change maps and preserving what should not change.
-import sharp from "sharp";
 import type { ChangeEvidence, ExactOp, Picture, Workbench } from "../loop/types.js";
 import { changeMap } from "./change-map.js";
 import { applyOps } from "./ops.js";
 import { preserve, type Preserved } from "./preserve.js";
-import { FAST_PNG } from "./rgb.js";
+import { encodePng, pixelsOf } from "./rgb.js";
 import { editorSize } from "./shape.js";
 
 export class SharpWorkbench implements Workbench {
@@ -14,8 +13,7 @@ export class SharpWorkbench implements Workbench {
     if (result.width === image.width && result.height === image.height) return result;
     const size = editorSize(result.width, result.height);
     if (size.width === result.width && size.height === result.height) return result;
-    const bytes = await sharp(result.bytes).resize(size.width, size.height, { fit: "fill" }).png(FAST_PNG).toBuffer();
-    return { bytes, mimeType: "image/png", ...size };
+    return encodePng(await pixelsOf(result.bytes, size));
   }
 
   changeMap(base: Picture, candidate: Picture): Promise<ChangeEvidence> {

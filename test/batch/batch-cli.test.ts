@@ -101,6 +101,8 @@ describe("interruptions", () => {
     await waitUntil(() => first.lines.length >= 4);
     first.child.kill("SIGKILL");
     expect((await first.exited).signal).toBe("SIGKILL");
+    // Requests the killed process had already sent are still being received and counted: let them land first.
+    await waitUntil(() => fake.fake.inFlight() === 0);
 
     const finished = new Set<string>();
     for (const row of rows) {
