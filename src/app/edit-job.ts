@@ -5,8 +5,8 @@ import type { Logger } from "pino";
 import { ReasonEditError } from "../errors.js";
 import { loadInput, openPixels, type InputImage } from "../images/input.js";
 import { cropRegion } from "../images/ops.js";
-import { assertNotInput, defaultOutputPath, encodeOutput, outputFormatFor } from "../images/output.js";
-import { FAST_PNG } from "../images/rgb.js";
+import { assertNotInput, defaultOutputPath, encodeOutput, encodePixelsOutput, outputFormatFor } from "../images/output.js";
+import { pixelsOf, readRgb, type RgbImage } from "../images/rgb.js";
 import { shapeForEditor } from "../images/shape.js";
 import { runEditLoop, type LoopEvent, type LoopResult, type LoopSettings } from "../loop/run-edit-loop.js";
 import type { Editor, ExactOp, Picture, Reasoner, Workbench } from "../loop/types.js";
@@ -89,7 +89,8 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   const record = await recordReady;
   const status = loop.accepted ? "accepted" : "not_accepted";
   const result = await chooseResult(loop, input);
-  const bytes = await encodeOutput(result.picture, input, outputFormatFor(outputPath, input), result.size);
+  const format = outputFormatFor(outputPath, input);
+  const bytes = "pixels" in result ? await encodePixelsOutput(result.pixels, input, format) : await encodeOutput(result.picture, input, format, result.size);
   await writeOutput(outputPath, bytes, services.stdout);
   finishRecord(record, loop, status, outputPath, started);
   await folder.writeRecord(record);
@@ -184,7 +185,10 @@ function finishRecord(record: RunRecord, loop: LoopResult, status: RunStatus, ou
 }
 
 /** The kept round's image at the output geometry; exact ops alone are redone on the full-resolution input. */
-async function chooseResult(loop: LoopResult, input: InputImage): Promise<{ picture: Picture; size?: { width: number; height: number } }> {
+async function chooseResult(
+  loop: LoopResult,
+  input: InputImage,
+): Promise<{ picture: Picture; size?: { width: number; height: number } } | { pixels: RgbImage }> {
   // Transparency lines up again only when the ops kept the geometry, so only then is the input's size used.
   const geometric = loop.ops.some((op) => ["rotate", "flip", "crop", "resize"].includes(op.op));
   const size = geometric ? sizeAfterOps({ width: input.width, height: input.height }, loop.ops) : undefined;
@@ -196,22 +200,23 @@ async function chooseResult(loop: LoopResult, input: InputImage): Promise<{ pict
   }
   const round = loop.rounds[loop.kept]!;
   const candidate = round.candidates[round.chosen]!;
-  if ((candidate.preservedShare ?? 0) > 0 && loop.ops.length === 0) return { picture: await preserveAtFullSize(candidate.image, input) };
+  if ((candidate.preservedShare ?? 0) > 0 && loop.ops.length === 0) return { pixels: await preserveAtFullSize(candidate.image, input) };
   return { picture: candidate.image, ...(size ? { size } : {}) };
 }
 
 /**
  * preserve made the background bit-exact at the ~1 MP working size; redoing it against the full-resolution input
  * keeps the input's own pixels there in the written file, rather than a copy resampled down and up again.
+ * Done on raw pixels throughout: at full resolution each PNG encode or decode would cost more than the blend.
  */
-async function preserveAtFullSize(kept: Picture, input: InputImage): Promise<Picture> {
-  const { preserve } = await import("../images/preserve.js");
-  const { default: sharp } = await import("sharp");
+async function preserveAtFullSize(kept: Picture, input: InputImage): Promise<RgbImage> {
+  const { preservePixels } = await import("../images/preserve.js");
   const full = { width: input.width, height: input.height };
-  const base = await openPixels(input.pixels).flatten({ background: "#ffffff" }).png(FAST_PNG).toBuffer();
-  const upscaled = await sharp(kept.bytes).resize(full.width, full.height, { fit: "fill" }).png(FAST_PNG).toBuffer();
-  const restored = await preserve({ bytes: base, mimeType: "image/png", ...full }, { bytes: upscaled, mimeType: "image/png", ...full });
-  return restored.image;
+  const base: RgbImage =
+    input.pixels.channels === 3 ? input.pixels : await readRgb(openPixels(input.pixels).flatten({ background: "#ffffff" }));
+  const upscaled = await pixelsOf(kept.bytes, full);
+  const restored = await preservePixels(base, upscaled);
+  return restored?.image ?? upscaled;
 }
 
 export function sizeAfterOps(size: { width: number; height: number }, ops: readonly ExactOp[]): { width: number; height: number } {
