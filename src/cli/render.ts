@@ -22,7 +22,7 @@ function describeRound(round: Round): string {
   if (chosen.verdict === null) return `round ${round.index}: edited in ${seconds}s`;
   const scores = chosen.value === null ? "scores n/a" : `SC ${chosen.semantics!.reply.score.join("/")} PQ ${chosen.quality!.reply.score.join("/")}`;
   const refined = chosen.verdict === "refine" ? ` → "${chosen.conclusion?.reply.refined_instruction}"` : "";
-  return `round ${round.index}: ${chosen.verdict} (assessed ${chosen.cappedScore?.toFixed(1) ?? "n/a"}, ${scores}, edit ${seconds}s)${refined}`;
+  return `round ${round.index}: ${chosen.verdict} (assessed ${chosen.assessment && chosen.cappedScore !== undefined ? chosen.cappedScore.toFixed(1) : "n/a"}, ${scores}, edit ${seconds}s)${refined}`;
 }
 
 export function summarize(result: EditJobResult): string[] {
