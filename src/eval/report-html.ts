@@ -3,7 +3,7 @@ import type { Scores } from "./aggregate.js";
 import { EVAL_MODES, type EvalMode } from "./modes.js";
 import type { AttemptView } from "./outcome.js";
 import type { EvalReport, ItemReport, LoopBehaviour } from "./report.js";
-import { formatDelta, formatScore, formatShare, modeEntries, settingsLine } from "./report-markdown.js";
+import { OVERALL_HEADER, formatScore, formatShare, modeEntries, overallRows, settingsLine } from "./report-markdown.js";
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1f1f1f;background:#fafaf8}
@@ -67,19 +67,7 @@ function htmlTable(id: string, header: string[], rows: string[][]): string {
 }
 
 function overallTable(report: EvalReport): string {
-  const rows = modeEntries(report).map(([mode, m]) => [
-    mode,
-    formatScore(m.overall.SC),
-    formatScore(m.overall.PQ),
-    formatScore(m.overall.O),
-    formatDelta(m.delta_vs_single?.overall.O),
-    formatScore(m.judge.spread.O.std),
-    `${m.items.scored}/${m.items.total}`,
-    `${m.missing.SC}/${m.missing.PQ}`,
-    String(m.items.errors),
-  ]);
-  const header = ["mode", "SC", "PQ", "O", "ΔO vs single", "O sd (judge)", "scored", "missing SC/PQ", "errors"];
-  return `<h2>Overall</h2>\n${htmlTable("overall", header, rows)}`;
+  return `<h2>Overall</h2>\n${htmlTable("overall", OVERALL_HEADER, overallRows(report))}`;
 }
 
 function categoryTable(report: EvalReport): string {

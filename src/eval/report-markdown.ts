@@ -45,8 +45,11 @@ function table(header: string[], rows: string[][]): string[] {
   return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((row) => `| ${row.join(" | ")} |`), ""];
 }
 
-function overallSection(report: EvalReport): string[] {
-  const rows = modeEntries(report).map(([mode, m]) => [
+export const OVERALL_HEADER = ["mode", "SC", "PQ", "O", "ΔO vs single", "O sd (judge)", "scored", "missing SC/PQ", "errors"];
+
+/** The overall table's rows, shared by report.md and report.html. */
+export function overallRows(report: EvalReport): string[][] {
+  return modeEntries(report).map(([mode, m]) => [
     mode,
     formatScore(m.overall.SC),
     formatScore(m.overall.PQ),
@@ -57,12 +60,16 @@ function overallSection(report: EvalReport): string[] {
     `${m.missing.SC}/${m.missing.PQ}`,
     String(m.items.errors),
   ]);
+}
+
+function overallSection(report: EvalReport): string[] {
+  const rows = overallRows(report);
   return [
     "## Overall",
     "",
     "VIEScore 0–10 as GEdit-Bench computes it: per item O = √(min SC · min PQ), mean per category, then the unweighted mean of the categories.",
     "",
-    ...table(["mode", "SC", "PQ", "O", "ΔO vs single", "O sd (judge)", "scored", "missing SC/PQ", "errors"], rows),
+    ...table(OVERALL_HEADER, rows),
   ];
 }
 

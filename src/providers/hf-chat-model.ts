@@ -4,10 +4,9 @@ import { ReasonEditError } from "../errors.js";
 import type { TokenUsage } from "../loop/types.js";
 import type { ChatModel, ChatRequest, ChatResponse } from "./chat-model.js";
 import type { ProviderRole } from "./error-mapping.js";
-import { callProvider, type ProviderCallSettings } from "./provider-call.js";
+import { callProvider, callSettingsFor } from "./provider-call.js";
 import type { HostedModelOptions } from "./hosted-model-options.js";
-import { displayUrl, routeId } from "./route.js";
-import { SharedThrottle } from "./throttle.js";
+import { routeId } from "./route.js";
 
 export interface ChatModelOptions extends HostedModelOptions {
   /** Names the flags in hints: --mllm-provider, --judge-url… Defaults to "mllm". */
@@ -23,7 +22,7 @@ export function createChatModel(options: ChatModelOptions): ChatModel {
   const custom = options.url !== undefined;
   const token = custom ? options.apiKey : options.hfToken;
   const client = new InferenceClient(token, { retry_on_error: false });
-  const settings = callSettings(options);
+  const settings = callSettingsFor(options, options.role ?? "mllm");
   let acceptsResponseFormat = true;
 
   const send = (request: ChatRequest, withFormat: boolean, signal?: AbortSignal): Promise<ChatResponse> =>
@@ -53,24 +52,6 @@ export function createChatModel(options: ChatModelOptions): ChatModel {
         return send(request, false, signal);
       }
     },
-  };
-}
-
-function callSettings(options: ChatModelOptions): ProviderCallSettings {
-  const custom = options.url !== undefined;
-  return {
-    context: {
-      provider: custom ? displayUrl(options.url ?? "") : options.provider,
-      model: options.model,
-      role: options.role ?? "mllm",
-      custom,
-      secrets: [options.hfToken, options.apiKey].filter((secret): secret is string => !!secret),
-    },
-    timeoutMs: options.timeoutMs,
-    maxRetries: options.maxRetries,
-    logger: options.logger,
-    throttle: options.throttle ?? new SharedThrottle(),
-    fetch: options.fetch,
   };
 }
 

@@ -3,11 +3,10 @@
 import { InferenceClient, type InferenceProviderOrPolicy } from "@huggingface/inference";
 import { ReasonEditError } from "../errors.js";
 import type { EditOutcome, EditRequest, Editor, Picture } from "../loop/types.js";
-import { callProvider, type CallScope, type ProviderCallSettings } from "./provider-call.js";
+import { callProvider, callSettingsFor, type CallScope, type ProviderCallSettings } from "./provider-call.js";
 import { fetchProviderMapping, pickEditRoute, type EditRoute } from "./hub-mapping.js";
 import type { HostedModelOptions } from "./hosted-model-options.js";
-import { displayUrl, routeId } from "./route.js";
-import { SharedThrottle } from "./throttle.js";
+import { routeId } from "./route.js";
 
 /** `provider` "auto" takes the first provider on the Hub mapping that can edit; `url` is an HF-Inference-protocol endpoint. */
 export interface EditorOptions extends HostedModelOptions {
@@ -64,23 +63,9 @@ export function createEditor(options: EditorOptions): HostedEditor {
   };
 }
 
+/** Queue providers bill a job once its submit is accepted, so a later failure is not resubmitted. */
 function callSettings(options: EditorOptions): ProviderCallSettings {
-  const custom = options.url !== undefined;
-  return {
-    context: {
-      provider: custom ? displayUrl(options.url ?? "") : options.provider,
-      model: options.model,
-      role: "editor",
-      custom,
-      secrets: [options.hfToken, options.apiKey].filter((secret): secret is string => !!secret),
-    },
-    timeoutMs: options.timeoutMs,
-    maxRetries: options.maxRetries,
-    logger: options.logger,
-    throttle: options.throttle ?? new SharedThrottle(),
-    fetch: options.fetch,
-    finalOnceAccepted: !custom,
-  };
+  return { ...callSettingsFor(options, "editor"), finalOnceAccepted: options.url === undefined };
 }
 
 /** The library spreads parameters into the provider body verbatim, so the size goes in each provider's own key. */

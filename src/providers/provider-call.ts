@@ -3,10 +3,12 @@
 import type { Logger } from "pino";
 import { ReasonEditError } from "../errors.js";
 import { withDeadline } from "./deadline.js";
-import { toReasonEditError, type ErrorContext } from "./error-mapping.js";
+import { toReasonEditError, type ErrorContext, type ProviderRole } from "./error-mapping.js";
 import { createFetchRecorder } from "./fetch-recorder.js";
 import { markFinal, retryProviderCall } from "./retry.js";
-import type { SharedThrottle } from "./throttle.js";
+import type { HostedModelOptions } from "./hosted-model-options.js";
+import { displayUrl } from "./route.js";
+import { SharedThrottle } from "./throttle.js";
 
 export interface ProviderCallSettings {
   context: Omit<ErrorContext, "recorded">;
@@ -21,6 +23,25 @@ export interface ProviderCallSettings {
    * deadline) is final rather than a reason to submit and pay again.
    */
   finalOnceAccepted?: boolean;
+}
+
+/** The call settings of a hosted-model adapter: errors name its route, secrets are redacted, one throttle. */
+export function callSettingsFor(options: HostedModelOptions, role: ProviderRole): ProviderCallSettings {
+  const custom = options.url !== undefined;
+  return {
+    context: {
+      provider: custom ? displayUrl(options.url ?? "") : options.provider,
+      model: options.model,
+      role,
+      custom,
+      secrets: [options.hfToken, options.apiKey].filter((secret): secret is string => !!secret),
+    },
+    timeoutMs: options.timeoutMs,
+    maxRetries: options.maxRetries,
+    logger: options.logger,
+    throttle: options.throttle ?? new SharedThrottle(),
+    fetch: options.fetch,
+  };
 }
 
 export interface CallScope {
