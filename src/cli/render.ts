@@ -1,6 +1,7 @@
 // Human and JSON views of a finished edit: what a person reads on stderr, what a script parses on stdout.
 import type { EditJobResult } from "../app/edit-job.js";
 import type { LoopEvent, Round } from "../loop/run-edit-loop.js";
+import type { RoundRecord } from "../runs/run-record.js";
 
 export function describeEvent(event: LoopEvent): string | undefined {
   switch (event.type) {
@@ -48,23 +49,26 @@ export function toJson(result: EditJobResult): Record<string, unknown> {
     ops: record.ops,
     kept_round: record.kept_round,
     stop_reason: record.stop_reason,
-    rounds: record.rounds.map((round) => {
-      const chosen = round.candidates[round.chosen]!;
-      const tokens = Object.values(chosen.steps).reduce((n, step) => n + step.usage.total, 0);
-      return {
-        index: round.index,
-        instruction: round.instruction,
-        verdict: chosen.verdict,
-        refined_instruction: chosen.refined_instruction ?? null,
-        scores: chosen.scores,
-        capped_score: chosen.capped_score ?? null,
-        image: chosen.image,
-        timings: { edit_ms: chosen.edit_ms, ...Object.fromEntries(Object.entries(chosen.steps).map(([k, s]) => [`${k}_ms`, s.ms])) },
-        tokens,
-        candidates: round.candidates.length,
-      };
-    }),
+    rounds: record.rounds.map((round) => roundJson(round, (file) => file)),
     totals: record.totals,
     failures: record.failures,
+  };
+}
+
+/** A round as --json shows it (edit, show): the chosen candidate's verdict, scores, timings and tokens. */
+export function roundJson(round: RoundRecord, imagePath: (file: string) => string): Record<string, unknown> {
+  const chosen = round.candidates[round.chosen]!;
+  return {
+    index: round.index,
+    base: round.base,
+    instruction: round.instruction,
+    verdict: chosen.verdict,
+    refined_instruction: chosen.refined_instruction ?? null,
+    scores: chosen.scores,
+    capped_score: chosen.capped_score ?? null,
+    image: imagePath(chosen.image),
+    timings: { edit_ms: chosen.edit_ms, ...Object.fromEntries(Object.entries(chosen.steps).map(([step, s]) => [`${step}_ms`, s.ms])) },
+    tokens: Object.values(chosen.steps).reduce((sum, step) => sum + step.usage.total, 0),
+    candidates: round.candidates.length,
   };
 }

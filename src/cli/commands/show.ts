@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { EXIT, ReasonEditError } from "../../errors.js";
 import type { CandidateRecord, RoundRecord, RunRecord } from "../../runs/run-record.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
+import { roundJson } from "../render.js";
 
 interface LoadedRun {
   record: RunRecord;
@@ -130,22 +131,7 @@ function runJson({ record, recordPath, dir }: LoadedRun): Record<string, unknown
     kept_round: record.kept_round,
     stop_reason: record.stop_reason,
     source_image: path.join(dir, record.input.source_image),
-    rounds: record.rounds.map((round) => {
-      const chosen = chosenOf(round);
-      return {
-        index: round.index,
-        base: round.base,
-        instruction: round.instruction,
-        verdict: chosen.verdict,
-        refined_instruction: chosen.refined_instruction ?? null,
-        scores: chosen.scores,
-        capped_score: chosen.capped_score ?? null,
-        image: path.join(dir, chosen.image),
-        timings: { edit_ms: chosen.edit_ms, ...Object.fromEntries(Object.entries(chosen.steps).map(([step, s]) => [`${step}_ms`, s.ms])) },
-        tokens: Object.values(chosen.steps).reduce((sum, step) => sum + step.usage.total, 0),
-        candidates: round.candidates.length,
-      };
-    }),
+    rounds: record.rounds.map((round) => roundJson(round, (file) => path.join(dir, file))),
     totals: record.totals,
     output: record.output,
     error: record.error,
