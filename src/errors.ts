@@ -112,6 +112,3 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
   return EXIT_BY_CODE[code];
 }
 
-export function isAbortError(error: unknown): boolean {
-  return error instanceof Error && (error.name === "AbortError" || error.name === "TimeoutError");
-}

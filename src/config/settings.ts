@@ -85,8 +85,6 @@ const ENV_NAMES: Record<string, keyof Settings> = {
   REASONEDIT_LOG_FORMAT: "logFormat",
 };
 
-export const ENVIRONMENT_VARIABLES = Object.keys(ENV_NAMES);
-
 export function settingsFromEnv(env: NodeJS.ProcessEnv): SettingsInput {
   const out: SettingsInput = {};
   for (const [name, key] of Object.entries(ENV_NAMES)) {
