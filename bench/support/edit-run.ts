@@ -68,7 +68,7 @@ export async function runBenchEdit(options: EditRunOptions): Promise<EditRun> {
     }
   };
   const servicesStarted = performance.now();
-  const services = await createServices(settings, {}, silentLogger, { fetch: timedFetch, env });
+  const services = await createServices(settings, {}, silentLogger, env, { fetch: timedFetch });
   const servicesMs = performance.now() - servicesStarted;
   origin = performance.now();
   cpuOrigin = process.cpuUsage();
@@ -77,7 +77,7 @@ export async function runBenchEdit(options: EditRunOptions): Promise<EditRun> {
       image: options.image,
       instruction: options.instruction,
       output: options.output,
-      loop: loopSettings(settings),
+      loop: loopSettings(settings, settings.seed ?? 0),
       runsRoot: services.runsRoot,
       settingsForRecord: recordableSettings(settings),
       cwd: options.workDir,

@@ -3,6 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { ReasonEditError } from "../errors.js";
+import type { RecordedSettings } from "./services.js";
 import { loadInput, openPixels, type InputImage } from "../images/input.js";
 import { cropRegion } from "../images/ops.js";
 import { assertNotInput, defaultOutputPath, encodeOutput, encodePixelsOutput, outputFormatFor } from "../images/output.js";
@@ -24,8 +25,8 @@ export interface EditJob {
   runsRoot: string;
   /** Exact run folder (batch uses one per item); overrides runsRoot. */
   runDir?: string;
-  /** Recorded in run.json; must never contain secrets. */
-  settingsForRecord: Record<string, unknown>;
+  /** Recorded in run.json, with `loop.seed` as the seed (the one actually used); must never contain secrets. */
+  settingsForRecord: RecordedSettings;
   cwd: string;
 }
 
@@ -126,7 +127,7 @@ async function startRecord(folder: RunFolder, job: EditJob, services: EditServic
     },
     instruction: job.instruction,
     concrete_instruction: null,
-    settings: job.settingsForRecord,
+    settings: { ...job.settingsForRecord, seed: job.loop.seed },
     models: services.models,
     thinking: null,
     description: null,

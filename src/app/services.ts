@@ -8,6 +8,7 @@ import { uploadAsJpeg } from "../images/editor-upload.js";
 import { decodeEditorOutput, toMllmDataUrl } from "../images/shape.js";
 import { SharpWorkbench } from "../images/workbench.js";
 import type { LoopSettings } from "../loop/run-edit-loop.js";
+import type { HostedModelOptions } from "../providers/hosted-model-options.js";
 import type { Editor, Reasoner } from "../loop/types.js";
 import type { ChatModel } from "../providers/chat-model.js";
 import { createChatModel } from "../providers/hf-chat-model.js";
@@ -38,43 +39,47 @@ export interface ServiceOverrides {
   fetch?: typeof fetch;
   throttle?: SharedThrottle;
   signal?: AbortSignal;
-  env?: NodeJS.ProcessEnv;
 }
 
-export async function createServices(settings: Settings, credentials: Credentials, logger: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
+/** What every hosted or custom model call shares, whichever model it is for. */
+export interface CallContext {
+  settings: Pick<Settings, "timeout" | "maxRetries">;
+  credentials: Credentials;
+  logger: Logger;
+  throttle: SharedThrottle;
+  fetch?: typeof fetch;
+}
+
+/** The one place a model's route, credentials and patience become adapter options: MLLM, editor and judge alike. */
+export function hostedModelOptions(route: Pick<HostedModelOptions, "model" | "provider" | "url" | "apiKey">, context: CallContext): HostedModelOptions {
+  return {
+    ...route,
+    hfToken: context.credentials.hfToken,
+    billTo: context.credentials.billTo,
+    fetch: context.fetch,
+    timeoutMs: context.settings.timeout * 1000,
+    maxRetries: context.settings.maxRetries,
+    logger: context.logger,
+    throttle: context.throttle,
+  };
+}
+
+/** `env` supplies the default run and cache folders (XDG_STATE_HOME, XDG_CACHE_HOME, HOME): the CLI passes its own. */
+export async function createServices(
+  settings: Settings,
+  credentials: Credentials,
+  logger: Logger,
+  env: NodeJS.ProcessEnv,
+  overrides: ServiceOverrides = {},
+): Promise<Services> {
   routeLibraryLogs(logger);
-  const env = overrides.env ?? process.env;
   const throttle = overrides.throttle ?? new SharedThrottle();
   const cache = new CallCache({ dir: settings.cacheDir ?? defaultCacheDir(env), mode: cacheMode(settings), logger });
-  const common = {
-    timeoutMs: settings.timeout * 1000,
-    maxRetries: settings.maxRetries,
-    logger,
-    throttle,
-    ...(credentials.hfToken ? { hfToken: credentials.hfToken } : {}),
-    ...(credentials.billTo ? { billTo: credentials.billTo } : {}),
-    ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
-  };
-  const chat = cachingChatModel(
-    createChatModel({
-      ...common,
-      model: settings.mllm,
-      provider: settings.mllmProvider,
-      ...(settings.mllmUrl ? { url: settings.mllmUrl } : {}),
-      ...(credentials.mllmApiKey ? { apiKey: credentials.mllmApiKey } : {}),
-    }),
-    cache,
-  );
-  const rawEditor = createEditor({
-    ...common,
-    model: settings.editor,
-    provider: settings.editorProvider,
-    ...(settings.editorUrl ? { url: settings.editorUrl } : {}),
-    ...(credentials.editorApiKey ? { apiKey: credentials.editorApiKey } : {}),
-    ...(settings.steps ? { steps: settings.steps } : {}),
-    ...(settings.guidance !== undefined ? { guidance: settings.guidance } : {}),
-    decode: decodeEditorOutput,
-  });
+  const context: CallContext = { settings, credentials, logger, throttle, fetch: overrides.fetch };
+  const mllmRoute = { model: settings.mllm, provider: settings.mllmProvider, url: settings.mllmUrl, apiKey: credentials.mllmApiKey };
+  const chat = cachingChatModel(createChatModel(hostedModelOptions(mllmRoute, context)), cache);
+  const editorRoute = { model: settings.editor, provider: settings.editorProvider, url: settings.editorUrl, apiKey: credentials.editorApiKey };
+  const rawEditor = createEditor({ ...hostedModelOptions(editorRoute, context), steps: settings.steps, guidance: settings.guidance, decode: decodeEditorOutput });
   const editorParams = { steps: settings.steps ?? null, guidance: settings.guidance ?? null };
   const editor = cachingEditor(uploadAsJpeg(rawEditor), rawEditor.id, cache, editorParams);
   const prompts = await loadPromptSet(settings.prompts);
@@ -97,20 +102,40 @@ function cacheMode(settings: Settings): "read-write" | "offline" | "off" {
   return settings.cache ? "read-write" : "off";
 }
 
-export function loopSettings(settings: Settings): LoopSettings {
+/** The loop's policy from settings; each job adds its own seed (see randomSeed). */
+export type LoopPolicy = Omit<LoopSettings, "seed">;
+
+export function loopPolicy(settings: Settings): LoopPolicy {
   return {
     rounds: settings.rounds,
     think: settings.think,
     reflect: settings.reflect,
     chain: settings.chain,
-    seed: settings.seed ?? Math.floor(Math.random() * 2 ** 31),
     candidates: settings.candidates,
     preserve: settings.preserve,
   };
 }
 
+export function loopSettings(settings: Settings, seed: number): LoopSettings {
+  return { ...loopPolicy(settings), seed };
+}
+
+/** A job without a --seed draws one, and records it, so the run can be repeated exactly. */
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
+}
+
 /** Settings as recorded in run.json: everything that shapes the result, nothing secret, no output flags. */
-export function recordableSettings(settings: Settings): Record<string, unknown> {
+export type RecordedSettings = Omit<Settings, "quiet" | "verbose" | "json" | "logFormat"> & {
+  /** Batch: which manifest row this run is. */
+  batch?: { manifest: string; line: number; id: string };
+  /** Eval: the mode (or reroll sample) that made this run. */
+  eval_mode?: string;
+  /** Eval: the judge's route id. */
+  judge?: string;
+};
+
+export function recordableSettings(settings: Settings): RecordedSettings {
   const { quiet: _q, verbose: _v, json: _j, logFormat: _l, ...rest } = settings;
   return rest;
 }

@@ -1,18 +1,19 @@
 // The flags only `batch` takes, validated with zod.
 import { z } from "zod";
-import { ReasonEditError } from "../errors.js";
+import { parseFlags } from "../config/parse-flags.js";
+import { booleanish, number, positiveInt } from "../config/primitives.js";
 import { parseShard, type Shard } from "./shard.js";
 
 const share = z.preprocess(
   (value) => (typeof value === "string" && value.trim().endsWith("%") ? Number(value.trim().slice(0, -1)) / 100 : value),
-  z.coerce.number().min(0).max(1),
+  number().min(0, "must be between 0 and 1 (or 0% and 100%)").max(1, "must be between 0 and 1 (or 0% and 100%)"),
 );
 
 export const BatchFlagsSchema = z.object({
   outDir: z.string({ error: "is required" }).min(1),
-  concurrency: z.coerce.number().int().min(1).max(256).default(4),
-  resume: z.boolean().default(false),
-  retryErrors: z.boolean().default(false),
+  concurrency: positiveInt(256).default(4),
+  resume: booleanish.default(false),
+  retryErrors: booleanish.default(false),
   shard: z.string().optional(),
   passThreshold: share.default(1),
 });
@@ -26,20 +27,7 @@ export interface BatchFlags {
   passThreshold: number;
 }
 
-const FLAG_NAMES: Record<string, string> = {
-  outDir: "--out-dir",
-  concurrency: "-j/--concurrency",
-  passThreshold: "--pass-threshold",
-  shard: "--shard",
-};
-
 export function parseBatchFlags(values: Record<string, unknown>): BatchFlags {
-  const parsed = BatchFlagsSchema.safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const flag = FLAG_NAMES[String(issue.path[0])] ?? String(issue.path[0]);
-    throw new ReasonEditError("usage", `invalid ${flag}: ${issue.message}`, { hint: "see `reasonedit batch --help`" });
-  }
-  const { shard, ...rest } = parsed.data;
+  const { shard, ...rest } = parseFlags(BatchFlagsSchema, values, { command: "batch", flagNames: { concurrency: "-j/--concurrency" } });
   return { ...rest, ...(shard !== undefined ? { shard: parseShard(shard) } : {}) };
 }

@@ -1,13 +1,13 @@
 // A manifest row checked with zod: id, image, instruction and the per-item overrides a row may carry.
 import path from "node:path";
 import { z } from "zod";
+import { booleanish } from "../config/primitives.js";
 import { OUTPUT_FORMATS } from "../images/output.js";
 
 export const ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 export const RUNS_FOLDER = "runs";
 
 const OUTPUT_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".webp", ".avif", ".tif", ".tiff"]);
-const booleanish = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => ["true", "1", "yes"].includes(v))]);
 
 const missingOr = (what: string) => ({ error: (issue: { input: unknown }) => (issue.input === undefined ? "is missing" : `must be ${what}`) });
 

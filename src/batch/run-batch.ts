@@ -5,7 +5,7 @@ import path from "node:path";
 import pLimit from "p-limit";
 import { runEditJob, type EditJob, type EditServices } from "../app/edit-job.js";
 import { loadInput, type InputImage } from "../images/input.js";
-import type { LoopSettings } from "../loop/run-edit-loop.js";
+import { randomSeed, type LoopPolicy, type RecordedSettings } from "./../app/services.js";
 import { defaultOutputFor, RowChecker, type BatchItem, type RowProblem } from "./batch-item.js";
 import { rawIdOf } from "./batch-row.js";
 import { BatchTally } from "./batch-tally.js";
@@ -25,11 +25,11 @@ export interface BatchRequest {
   concurrency: number;
   resume: ResumePolicy;
   shard?: Shard;
-  /** The batch-wide loop settings; a row's overrides win. */
-  loop: LoopSettings;
+  /** The batch-wide loop policy; a row's overrides win. Each item's seed: the row's, else --seed, else random. */
+  loop: LoopPolicy;
   /** The --seed given, if any; without one each item draws its own. */
   seed?: number;
-  settingsForRecord: Record<string, unknown>;
+  settingsForRecord: RecordedSettings;
   cwd: string;
 }
 
@@ -164,7 +164,7 @@ class BatchRunner {
   }
 
   private jobFor(item: BatchItem, output: string): EditJob {
-    const seed = item.overrides.seed ?? this.request.seed ?? Math.floor(Math.random() * 2 ** 31);
+    const seed = item.overrides.seed ?? this.request.seed ?? randomSeed();
     return {
       image: item.image,
       instruction: item.instruction,
@@ -172,7 +172,7 @@ class BatchRunner {
       loop: { ...this.request.loop, ...item.overrides, seed },
       runsRoot: path.dirname(item.runDir),
       runDir: item.runDir,
-      settingsForRecord: { ...this.request.settingsForRecord, ...item.overrides, seed, batch: { manifest: this.source.label, line: item.line, id: item.id } },
+      settingsForRecord: { ...this.request.settingsForRecord, ...item.overrides, batch: { manifest: this.source.label, line: item.line, id: item.id } },
       cwd: this.request.cwd,
     };
   }

@@ -1,6 +1,6 @@
-// The flags every model-calling command shares (DESIGN.md §3), and reading back only those the user typed.
+// The flags every model-calling command shares (docs/DESIGN.md, "Commands"), and reading back only those the user typed.
 import { Option, type Command } from "commander";
-import type { SettingsInput } from "../config/settings.js";
+import { SETTING_KEYS, type SettingsInput } from "../config/settings.js";
 
 export function addModelOptions(command: Command): Command {
   return command
@@ -40,35 +40,6 @@ export function addRuntimeOptions(command: Command): Command {
     .addOption(new Option("--log-format <format>", "log format on stderr  [pretty]").choices(["json", "pretty"]))
     .option("--config <file>", `settings file  [./reasonedit.config.json]`);
 }
-
-const SETTING_KEYS = [
-  "mllm",
-  "mllmProvider",
-  "mllmUrl",
-  "editor",
-  "editorProvider",
-  "editorUrl",
-  "rounds",
-  "think",
-  "reflect",
-  "chain",
-  "seed",
-  "candidates",
-  "preserve",
-  "steps",
-  "guidance",
-  "prompts",
-  "timeout",
-  "maxRetries",
-  "runDir",
-  "cacheDir",
-  "cache",
-  "offline",
-  "logFormat",
-  "verbose",
-  "quiet",
-  "json",
-] as const;
 
 /** The settings the user actually typed: commander's own defaults (e.g. think=true from --no-think) must not outrank the config file. */
 export function typedSettings(command: Command): SettingsInput {

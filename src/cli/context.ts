@@ -1,7 +1,7 @@
 // What a command needs from its environment: resolved settings, credentials, a logger and the process streams.
 import type { Command } from "commander";
 import type { Logger } from "pino";
-import { credentialsFromEnv, readConfigFile, resolveSettings, settingsFromEnv, type Credentials, type Settings } from "../config/settings.js";
+import { credentialsFromEnv, readConfigFiles, resolveSettingsWithOrigins, settingsFromEnv, type Credentials, type Settings, type SettingOrigin } from "../config/settings.js";
 import { createLogger, redactSecrets } from "../logging.js";
 import { typedSettings } from "./common-options.js";
 
@@ -15,6 +15,8 @@ export interface CliIo {
 
 export interface CommandContext {
   settings: Settings;
+  /** Where each setting came from (flag, environment, config file, default), for --dry-run. */
+  origins: Record<keyof Settings, SettingOrigin>;
   credentials: Credentials;
   logger: Logger;
   io: CliIo;
@@ -25,8 +27,8 @@ export interface CommandContext {
 
 export function buildContext(command: Command, io: CliIo): CommandContext {
   const configPath = command.opts<{ config?: string }>().config;
-  const file = readConfigFile(configPath, io.cwd);
-  const settings = resolveSettings({ file: file.values, ...(file.path ? { filePath: file.path } : {}), env: settingsFromEnv(io.env), flags: typedSettings(command) });
+  const files = readConfigFiles(configPath, io.cwd, io.env);
+  const { settings, origins } = resolveSettingsWithOrigins({ files, env: settingsFromEnv(io.env), flags: typedSettings(command) });
   const credentials = credentialsFromEnv(io.env);
   const secrets = [credentials.hfToken, credentials.mllmApiKey, credentials.editorApiKey, io.env.REASONEDIT_JUDGE_API_KEY].filter((s): s is string => !!s);
   const level = settings.quiet ? "error" : settings.verbose ? "debug" : "warn";
@@ -34,5 +36,5 @@ export function buildContext(command: Command, io: CliIo): CommandContext {
   const say = (line: string) => {
     if (!settings.quiet) io.stderr.write(`${redactSecrets(line, secrets)}\n`);
   };
-  return { settings, credentials, logger, io, say, secrets };
+  return { settings, origins, credentials, logger, io, say, secrets };
 }

@@ -1,8 +1,7 @@
 // Ctrl-C: the first aborts in-flight model calls and ends with exit 130; what finished stays on disk.
 import { ReasonEditError } from "../errors.js";
-import type { CliIo } from "./context.js";
 
-export async function withInterrupt<T>(_io: CliIo, say: (line: string) => void, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withInterrupt<T>(say: (line: string) => void, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);

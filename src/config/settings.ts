@@ -1,20 +1,15 @@
 // Every setting a command can take, validated with zod, resolved as defaults < config file < environment < flags.
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ReasonEditError } from "../errors.js";
+import { definedOnly, envName, flagName, nearestName, parseFlags } from "./parse-flags.js";
+import { booleanish, httpUrl, number, positiveInt, wholeNumber } from "./primitives.js";
 
 export const DEFAULT_MLLM = "Qwen/Qwen3-VL-235B-A22B-Instruct";
 export const DEFAULT_EDITOR = "Qwen/Qwen-Image-Edit";
 export const CONFIG_FILE_NAME = "reasonedit.config.json";
-
-const number = () => z.coerce.number({ error: "must be a number" });
-const positiveInt = (max: number) => number().int("must be a whole number").min(1, "must be at least 1").max(max, `must be at most ${max}`);
-const booleanish = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => ["true", "1", "yes"].includes(v))]);
-const httpUrl = z
-  .string()
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), "must be an http(s) URL");
 
 export const SettingsSchema = z
   .object({
@@ -28,14 +23,14 @@ export const SettingsSchema = z
     think: booleanish.default(true),
     reflect: booleanish.default(true),
     chain: z.enum(["latest", "source"]).default("latest"),
-    seed: number().int("must be a whole number").min(0, "must be 0 or more").max(2 ** 31 - 1).optional(),
+    seed: wholeNumber(0, 2 ** 31 - 1).optional(),
     candidates: positiveInt(8).default(1),
     preserve: booleanish.default(true),
     steps: positiveInt(100).optional(),
     guidance: number().min(0, "must be 0 or more").max(30, "must be at most 30").optional(),
     prompts: z.string().min(1).optional(),
     timeout: number().positive("must be more than 0 seconds").max(3600, "must be at most 3600 seconds").default(300),
-    maxRetries: number().int("must be a whole number").min(0, "must be 0 or more").max(20, "must be at most 20").default(4),
+    maxRetries: wholeNumber(0, 20).default(4),
     runDir: z.string().min(1).optional(),
     cacheDir: z.string().min(1).optional(),
     cache: booleanish.default(true),
@@ -62,34 +57,22 @@ export interface Credentials {
   billTo?: string;
 }
 
-const ENV_NAMES: Record<string, keyof Settings> = {
-  REASONEDIT_MLLM: "mllm",
-  REASONEDIT_MLLM_PROVIDER: "mllmProvider",
-  REASONEDIT_MLLM_URL: "mllmUrl",
-  REASONEDIT_EDITOR: "editor",
-  REASONEDIT_EDITOR_PROVIDER: "editorProvider",
-  REASONEDIT_EDITOR_URL: "editorUrl",
-  REASONEDIT_ROUNDS: "rounds",
-  REASONEDIT_CHAIN: "chain",
-  REASONEDIT_SEED: "seed",
-  REASONEDIT_CANDIDATES: "candidates",
-  REASONEDIT_PRESERVE: "preserve",
-  REASONEDIT_STEPS: "steps",
-  REASONEDIT_GUIDANCE: "guidance",
-  REASONEDIT_PROMPTS: "prompts",
-  REASONEDIT_TIMEOUT: "timeout",
-  REASONEDIT_MAX_RETRIES: "maxRetries",
-  REASONEDIT_RUN_DIR: "runDir",
-  REASONEDIT_CACHE_DIR: "cacheDir",
-  REASONEDIT_OFFLINE: "offline",
-  REASONEDIT_LOG_FORMAT: "logFormat",
-};
+/** Every setting key, from the schema itself, so a new setting needs no second list. */
+export const SETTING_KEYS = Object.keys(SettingsSchema.shape) as Array<keyof Settings>;
+
+/** Per-invocation output choices: flags only, never a config file's or an environment's default. */
+const INVOCATION_ONLY: ReadonlySet<keyof Settings> = new Set(["json", "quiet", "verbose"]);
+
+/** REASONEDIT_<KEY> for every setting but the per-invocation ones: REASONEDIT_MAX_RETRIES, REASONEDIT_REFLECT, … */
+export const SETTING_ENV_NAMES: ReadonlyArray<readonly [string, keyof Settings]> = SETTING_KEYS.filter((key) => !INVOCATION_ONLY.has(key)).map(
+  (key) => [envName(key), key] as const,
+);
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv): SettingsInput {
   const out: SettingsInput = {};
-  for (const [name, key] of Object.entries(ENV_NAMES)) {
+  for (const [name, key] of SETTING_ENV_NAMES) {
     const value = env[name];
-    if (value !== undefined && value !== "") out[key] = value;
+    if (value !== undefined && value.trim() !== "") out[key] = value;
   }
   return out;
 }
@@ -104,17 +87,45 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
   };
 }
 
+export interface ConfigFile {
+  path: string;
+  values: SettingsInput;
+}
+
+/** `$XDG_CONFIG_HOME/reasonedit/config.json` (default `~/.config/…`): a user's defaults, below any project file. */
+export function userConfigPath(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.trim() !== "" ? env.XDG_CONFIG_HOME : join(env.HOME ?? homedir(), ".config");
+  return join(base, "reasonedit", "config.json");
+}
+
+/** The config files that apply, lowest first: the user's, then `--config FILE` or reasonedit.config.json in the working directory. */
+export function readConfigFiles(explicitPath: string | undefined, cwd: string, env: NodeJS.ProcessEnv): ConfigFile[] {
+  const user = readOptionalConfig(userConfigPath(env));
+  const project = explicitPath ? readConfig(resolve(cwd, explicitPath), "check the path given to --config") : readOptionalConfig(resolve(cwd, CONFIG_FILE_NAME));
+  return [user, project].filter((file): file is ConfigFile => file !== undefined);
+}
+
 /** Reads `--config FILE`, or reasonedit.config.json in the working directory when present. */
 export function readConfigFile(explicitPath: string | undefined, cwd: string): { path?: string; values: SettingsInput } {
-  const path = explicitPath ? resolve(cwd, explicitPath) : resolve(cwd, CONFIG_FILE_NAME);
+  const file = explicitPath ? readConfig(resolve(cwd, explicitPath), "check the path given to --config") : readOptionalConfig(resolve(cwd, CONFIG_FILE_NAME));
+  return file ?? { values: {} };
+}
+
+function readOptionalConfig(path: string): ConfigFile | undefined {
+  try {
+    return readConfig(path, "fix or remove the file");
+  } catch (error) {
+    if ((error as { cause?: NodeJS.ErrnoException }).cause?.code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+function readConfig(path: string, unreadableHint: string): ConfigFile {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    if (!explicitPath && (error as NodeJS.ErrnoException).code === "ENOENT") return { values: {} };
-    throw new ReasonEditError("config", `cannot read config file ${path}: ${(error as Error).message}`, {
-      hint: "check the path given to --config",
-    });
+    throw new ReasonEditError("config", `cannot read config file ${path}: ${(error as Error).message}`, { hint: unreadableHint, cause: error });
   }
   try {
     const parsed: unknown = JSON.parse(text);
@@ -128,61 +139,70 @@ export function readConfigFile(explicitPath: string | undefined, cwd: string): {
 const CONFIG_EXAMPLE_HINT = `write a JSON object such as {"rounds": 2, "editorProvider": "fal-ai"}`;
 
 export interface SettingsSources {
+  /** Config files, lowest first (see readConfigFiles). */
+  files?: ConfigFile[];
+  /** One config file (kept for callers with a single file); it sits above `files`. */
   file?: SettingsInput;
   filePath?: string;
   env?: SettingsInput;
   flags?: SettingsInput;
 }
 
+/** Where a setting's value came from, as `--dry-run` reports it. */
+export type SettingOrigin = { from: "flag" } | { from: "env"; name: string } | { from: "config"; path: string } | { from: "default" };
+
 export function resolveSettings(sources: SettingsSources): Settings {
-  const merged = { ...dropUndefined(sources.file), ...dropUndefined(sources.env), ...dropUndefined(sources.flags) };
-  const parsed = SettingsSchema.safeParse(merged);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  if (issue.code === "unrecognized_keys") throw unknownKeysError(issue.keys, sources.filePath);
-  const key = String(issue.path[0] ?? "");
-  const where = describeOrigin(key, sources);
-  throw new ReasonEditError("usage", `invalid setting ${flagName(key)}${where}: ${issue.message}`, {
-    hint: "run the command with --help to see every flag and its default",
-  });
+  return resolveSettingsWithOrigins(sources).settings;
 }
 
-function unknownKeysError(keys: readonly string[], filePath: string | undefined): ReasonEditError {
-  const known = Object.keys(SettingsSchema.shape);
-  const guesses = keys.map((key) => {
-    const guess = known.find((name) => name.toLowerCase() === key.toLowerCase() || editDistance(name.toLowerCase(), key.toLowerCase()) <= 2);
+export function resolveSettingsWithOrigins(sources: SettingsSources): { settings: Settings; origins: Record<keyof Settings, SettingOrigin> } {
+  const files = configLayers(sources);
+  for (const file of files) assertKnownKeys(file);
+  const merged = Object.assign({}, ...files.map((file) => definedOnly(file.values)), definedOnly(sources.env), definedOnly(sources.flags)) as SettingsInput;
+  const origins = Object.fromEntries(SETTING_KEYS.map((key) => [key, originOf(key, sources, files)])) as Record<keyof Settings, SettingOrigin>;
+  const settings = parseFlags(SettingsSchema, merged, { origin: (key) => describeOrigin(origins[key as keyof Settings]) });
+  return { settings, origins };
+}
+
+function configLayers(sources: SettingsSources): ConfigFile[] {
+  const single = sources.file ? [{ path: sources.filePath ?? "the config file", values: sources.file }] : [];
+  return [...(sources.files ?? []), ...single];
+}
+
+function assertKnownKeys(file: ConfigFile): void {
+  const unknown = Object.keys(file.values).filter((key) => !(SETTING_KEYS as string[]).includes(key));
+  if (unknown.length === 0) return;
+  const guesses = unknown.map((key) => {
+    const guess = nearestName(key, SETTING_KEYS);
     return guess ? `${key} (did you mean ${guess}?)` : key;
   });
-  return new ReasonEditError("usage", `unknown setting ${guesses.join(", ")} in ${filePath ?? "the config file"}`, {
-    hint: `config keys are the flags in camelCase (${known.slice(0, 6).join(", ")}, …); switches take true/false, e.g. {"reflect": false}`,
+  throw new ReasonEditError("usage", `unknown setting ${guesses.join(", ")} in ${file.path}`, {
+    hint: `config keys are the flags in camelCase (${SETTING_KEYS.slice(0, 6).join(", ")}, …); switches take true/false, e.g. {"reflect": false}`,
   });
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = current;
+function originOf(key: keyof Settings, sources: SettingsSources, files: readonly ConfigFile[]): SettingOrigin {
+  if (sources.flags?.[key] !== undefined) return { from: "flag" };
+  const env = SETTING_ENV_NAMES.find(([, k]) => k === key)?.[0];
+  if (env && sources.env?.[key] !== undefined) return { from: "env", name: env };
+  const file = [...files].reverse().find((layer) => layer.values[key] !== undefined);
+  return file ? { from: "config", path: file.path } : { from: "default" };
+}
+
+function describeOrigin(origin: SettingOrigin | undefined): string {
+  switch (origin?.from) {
+    case "flag":
+      return " (from the command line)";
+    case "env":
+      return ` (from ${origin.name})`;
+    case "config":
+      return ` (from ${origin.path})`;
+    default:
+      return "";
   }
-  return previous[b.length]!;
 }
 
-function describeOrigin(key: string, sources: SettingsSources): string {
-  if (sources.flags && key in sources.flags) return " (from the command line)";
-  const envName = Object.entries(ENV_NAMES).find(([, k]) => k === key)?.[0];
-  if (sources.env && key in sources.env && envName) return ` (from ${envName})`;
-  if (sources.file && key in sources.file) return ` (from ${sources.filePath ?? "the config file"})`;
-  return "";
-}
-
-export function flagName(key: string): string {
-  return key ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "settings";
-}
-
-function dropUndefined(values: SettingsInput | undefined): SettingsInput {
-  return Object.fromEntries(Object.entries(values ?? {}).filter(([, v]) => v !== undefined));
-}
+export { flagName };
 
 /** The hosted calls need an HF token unless both models are on custom URLs. */
 export function assertCredentials(settings: Settings, credentials: Credentials): void {

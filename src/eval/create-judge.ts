@@ -1,6 +1,7 @@
 // Wires the judge: its own chat model (hosted or --judge-url), through the same call cache as the loop.
 import type { Logger } from "pino";
 import type { CallCache } from "../cache/call-cache.js";
+import { hostedModelOptions } from "../app/services.js";
 import { cachingChatModel } from "../cache/caching-chat-model.js";
 import type { Credentials, Settings } from "../config/settings.js";
 import { ReasonEditError } from "../errors.js";
@@ -33,23 +34,9 @@ export interface CreatedJudge {
 /** Always the built-in VIEScore prompts, never --prompts: eval scores must stay comparable across runs and with GEdit. */
 export async function createJudge(wiring: JudgeWiring): Promise<CreatedJudge> {
   const { settings, credentials, options } = wiring;
-  const chat = cachingChatModel(
-    createChatModel({
-      model: options.judge,
-      provider: options.judgeProvider,
-      ...(options.judgeUrl ? { url: options.judgeUrl } : {}),
-      ...(wiring.judgeApiKey ? { apiKey: wiring.judgeApiKey } : {}),
-      ...(credentials.hfToken ? { hfToken: credentials.hfToken } : {}),
-      ...(credentials.billTo ? { billTo: credentials.billTo } : {}),
-      ...(wiring.fetch ? { fetch: wiring.fetch } : {}),
-      timeoutMs: settings.timeout * 1000,
-      maxRetries: settings.maxRetries,
-      logger: wiring.logger,
-      throttle: wiring.throttle,
-      role: "judge",
-    }),
-    wiring.cache,
-  );
+  const route = { model: options.judge, provider: options.judgeProvider, url: options.judgeUrl, apiKey: wiring.judgeApiKey };
+  const context = { settings, credentials, logger: wiring.logger, throttle: wiring.throttle, fetch: wiring.fetch };
+  const chat = cachingChatModel(createChatModel({ ...hostedModelOptions(route, context), role: "judge" }), wiring.cache);
   const prompts = await loadPromptSet();
   const scorers = Array.from(
     { length: options.judgeRepeats },

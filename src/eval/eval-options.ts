@@ -1,6 +1,8 @@
 // The flags only eval takes (judge, modes, gate, out-dir), resolved as defaults < REASONEDIT_JUDGE_* environment < flags.
 import path from "node:path";
 import { z } from "zod";
+import { definedOnly, envName, parseFlags } from "../config/parse-flags.js";
+import { httpUrl, number, positiveInt } from "../config/primitives.js";
 import { ReasonEditError } from "../errors.js";
 import { EVAL_MODES, parseModes, type EvalMode } from "./modes.js";
 
@@ -24,41 +26,19 @@ const EvalOptionsSchema = z.object({
   outDir: z.string().min(1).optional(),
   judge: z.string().trim().min(1).default(DEFAULT_JUDGE),
   judgeProvider: z.string().trim().min(1).default("auto"),
-  judgeUrl: z
-    .string()
-    .url()
-    .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL")
-    .optional(),
-  judgeRepeats: z.coerce.number().int().min(1).max(10).default(1),
-  minScore: z.coerce.number().min(0).max(10).optional(),
-  concurrency: z.coerce.number().int().min(1).max(64).default(DEFAULT_CONCURRENCY),
+  judgeUrl: httpUrl.optional(),
+  judgeRepeats: positiveInt(10).default(1),
+  minScore: number().min(0, "must be 0 or more").max(10, "must be at most 10").optional(),
+  concurrency: positiveInt(64).default(DEFAULT_CONCURRENCY),
 });
 
-const ENV_NAMES = { REASONEDIT_JUDGE: "judge", REASONEDIT_JUDGE_PROVIDER: "judgeProvider", REASONEDIT_JUDGE_URL: "judgeUrl" } as const;
-
-const FLAG_NAMES: Record<string, string> = {
-  modes: "--modes",
-  outDir: "--out-dir",
-  judge: "--judge",
-  judgeProvider: "--judge-provider",
-  judgeUrl: "--judge-url",
-  judgeRepeats: "--judge-repeats",
-  minScore: "--min-score",
-  concurrency: "--concurrency",
-};
+/** The judge's model and route may come from the environment, as the MLLM's do. */
+const FROM_ENV = ["judge", "judgeProvider", "judgeUrl"] as const;
 
 export function resolveEvalOptions(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, benchmark: string, cwd: string): EvalOptions {
-  const fromEnv = Object.fromEntries(
-    Object.entries(ENV_NAMES).flatMap(([name, key]) => (env[name] && env[name]!.trim() !== "" ? [[key, env[name]!.trim()]] : [])),
-  );
-  const typed = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
-  const parsed = EvalOptionsSchema.safeParse({ ...fromEnv, ...typed });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const key = String(issue.path[0] ?? "");
-    throw new ReasonEditError("usage", `invalid ${FLAG_NAMES[key] ?? key}: ${issue.message}`, { hint: "see `reasonedit eval --help`" });
-  }
-  const options = parsed.data;
+  const fromEnv = Object.fromEntries(FROM_ENV.flatMap((key) => (env[envName(key)]?.trim() ? [[key, env[envName(key)]!.trim()]] : [])));
+  const origin = (key: string) => (key in definedOnly(flags) ? " (from the command line)" : key in fromEnv ? ` (from ${envName(key)})` : "");
+  const options = parseFlags(EvalOptionsSchema, { ...fromEnv, ...definedOnly(flags) }, { command: "eval", origin, flagNames: { concurrency: "-j/--concurrency" } });
   const modes = parseModes(options.modes);
   if (options.minScore !== undefined && !modes.includes("loop")) {
     throw new ReasonEditError("usage", "--min-score gates the loop mode, which --modes leaves out", { hint: "add loop to --modes, or drop --min-score" });

@@ -1,5 +1,6 @@
 // One benchmark item through every requested mode: edit with the loop's settings for the mode, then judge the result.
 import path from "node:path";
+import type { LoopPolicy, RecordedSettings } from "../app/services.js";
 import { runEditJob, type EditJobResult, type EditServices } from "../app/edit-job.js";
 import { EXIT, ReasonEditError } from "../errors.js";
 import { loadInput, openPixels, type InputImage } from "../images/input.js";
@@ -17,13 +18,13 @@ import { addCosts, zeroCost } from "./outcome.js";
 export interface EvalPlan {
   items: BenchmarkItem[];
   modes: EvalMode[];
-  /** Rounds, chain, candidates and preservation for the loop mode; think, reflect and seed are set per mode. */
-  loop: LoopSettings;
+  /** Rounds, chain, candidates and preservation for the loop mode; think and reflect are set per mode, seeds by seedFor. */
+  loop: LoopPolicy;
   baseSeed: number;
   /** Absolute. */
   outDir: string;
   concurrency: number;
-  settingsForRecord: Record<string, unknown>;
+  settingsForRecord: RecordedSettings;
   cwd: string;
 }
 
@@ -163,7 +164,7 @@ async function editOnce(inputs: ItemInputs, settings: LoopSettings, name: string
       loop: settings,
       runsRoot: context.plan.outDir,
       runDir: path.join(context.plan.outDir, runDir),
-      settingsForRecord: { ...context.plan.settingsForRecord, eval_mode: name, seed: settings.seed },
+      settingsForRecord: { ...context.plan.settingsForRecord, eval_mode: name },
       cwd: context.plan.cwd,
     },
     { ...context.services, signal: context.signal, loadImage: () => Promise.resolve(inputs.input) },

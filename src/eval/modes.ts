@@ -1,6 +1,7 @@
 // The four ways eval edits an item, and the loop settings and seeds each one uses.
 import { sha256Hex } from "../cache/cache-key.js";
 import { ReasonEditError } from "../errors.js";
+import type { LoopPolicy } from "../app/services.js";
 import type { LoopSettings } from "../loop/run-edit-loop.js";
 
 export const EVAL_MODES = ["single", "think", "loop", "reroll"] as const;
@@ -34,7 +35,7 @@ export function seedFor(baseSeed: number, key: string, mode: EvalMode): number {
 }
 
 /** The loop settings of a mode; reroll runs one single-pass edit per sample, each with its own seed. */
-export function loopSettingsFor(mode: EvalMode, base: LoopSettings, seed: number): LoopSettings {
+export function loopSettingsFor(mode: EvalMode, base: LoopPolicy, seed: number): LoopSettings {
   switch (mode) {
     case "single":
     case "reroll":

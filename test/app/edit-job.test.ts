@@ -44,13 +44,13 @@ function uniqueEditor(provider = "fal-ai", task = "image-to-image"): string {
 
 async function runJob(overrides: Record<string, unknown>) {
   const settings = resolveSettings({ flags: { cache: false, seed: 42, maxRetries: 3, runDir: join(dir, "runs"), ...overrides } });
-  const services = await createServices(settings, { hfToken: HF_TOKEN }, silentLogger, { fetch: routing.fetch, env: {} });
+  const services = await createServices(settings, { hfToken: HF_TOKEN }, silentLogger, {}, { fetch: routing.fetch });
   return runEditJob(
     {
       image: new URL(FIXTURE).pathname,
       instruction: "pour latte art in the shape of a heart",
       output: join(dir, "out.png"),
-      loop: loopSettings(settings),
+      loop: loopSettings(settings, 42),
       runsRoot: services.runsRoot,
       settingsForRecord: recordableSettings(settings),
       cwd: dir,

@@ -10,7 +10,7 @@ import sharp from "sharp";
 import { createServices } from "../../src/app/services.js";
 import { resolveSettings, type SettingsInput } from "../../src/config/settings.js";
 import { silentLogger } from "../../src/logging.js";
-import { loopSettings, recordableSettings } from "../../src/app/services.js";
+import { loopPolicy, recordableSettings } from "../../src/app/services.js";
 import { SharedThrottle } from "../../src/providers/throttle.js";
 import { runBatch, type BatchOutcome, type BatchRequest } from "../../src/batch/run-batch.js";
 import type { ResultLine } from "../../src/batch/result-line.js";
@@ -192,7 +192,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
   });
   // Short pauses after a 429 without Retry-After: the behaviour is the same, the test is quicker.
   const throttle = new SharedThrottle({ initialPenaltyMs: 20, maxPauseMs: 200 });
-  const created = await createServices(settings, {}, options.logger ?? silentLogger, { throttle });
+  const created = await createServices(settings, {}, options.logger ?? silentLogger, {}, { throttle });
   const services = options.withoutWorkbench ? { ...created, workbench: undefined } : created;
   const lines: ResultLine[] = [];
   const outcome = await runBatch(
@@ -201,7 +201,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
       outDir: options.outDir,
       concurrency: 8,
       resume: "off",
-      loop: loopSettings(settings),
+      loop: loopPolicy(settings),
       seed: 7,
       settingsForRecord: recordableSettings(settings),
       cwd: path.dirname(options.manifest),

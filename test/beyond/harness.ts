@@ -45,13 +45,13 @@ export async function runJob(options: { fake: BeyondFake; image: string; instruc
   const settings = resolveSettings({
     flags: { ...options.fake.flags, cache: false, maxRetries: 0, timeout: 30, seed: 7, runDir: path.join(options.dir, "runs"), ...options.flags },
   });
-  const services = await createServices(settings, {}, silentLogger);
+  const services = await createServices(settings, {}, silentLogger, {});
   const result = await runEditJob(
     {
       image: options.image,
       instruction: options.instruction,
       output: options.output ?? path.join(options.dir, `out-${Math.random().toString(36).slice(2)}.png`),
-      loop: loopSettings(settings),
+      loop: loopSettings(settings, 7),
       runsRoot: services.runsRoot,
       settingsForRecord: recordableSettings(settings),
       cwd: options.dir,

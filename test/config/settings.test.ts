@@ -1,5 +1,16 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { assertCredentials, resolveSettings, settingsFromEnv } from "../../src/config/settings.js";
+import {
+  SETTING_ENV_NAMES,
+  SETTING_KEYS,
+  assertCredentials,
+  readConfigFiles,
+  resolveSettings,
+  resolveSettingsWithOrigins,
+  settingsFromEnv,
+} from "../../src/config/settings.js";
 
 describe("settings", () => {
   it("resolve as defaults < config file < environment < flags", () => {
@@ -39,5 +50,45 @@ describe("config file mistakes", () => {
   it("say a number is expected in plain words", () => {
     expect(() => resolveSettings({ flags: { rounds: "abc" } })).toThrow(/--rounds \(from the command line\): must be a number/);
     expect(() => resolveSettings({ flags: { rounds: "1.5" } })).toThrow(/must be a whole number/);
+  });
+});
+
+describe("every switch from the environment", () => {
+  it("reads REASONEDIT_THINK, REASONEDIT_REFLECT and REASONEDIT_CACHE, with false meaning false", () => {
+    const settings = resolveSettings({ env: settingsFromEnv({ REASONEDIT_THINK: "false", REASONEDIT_REFLECT: "FALSE", REASONEDIT_CACHE: "0" }) });
+    expect(settings).toMatchObject({ think: false, reflect: false, cache: false });
+  });
+
+  it("derives one REASONEDIT_* name per setting from the schema, leaving out the per-invocation output flags", () => {
+    const names = SETTING_ENV_NAMES.map(([name]) => name);
+    expect(names).toContain("REASONEDIT_MAX_RETRIES");
+    expect(names).toContain("REASONEDIT_PRESERVE");
+    expect(names).not.toContain("REASONEDIT_JSON");
+    expect(names.length).toBe(SETTING_KEYS.length - 3);
+  });
+
+  it("refuses a switch that is neither true nor false, naming the variable", () => {
+    expect(() => resolveSettings({ env: settingsFromEnv({ REASONEDIT_REFLECT: "maybe" }) })).toThrow(/--reflect \(from REASONEDIT_REFLECT\): must be true or false/);
+  });
+});
+
+describe("config files", () => {
+  it("put the user's file below the working directory's, and say where each value came from", () => {
+    const home = mkdtempSync(join(tmpdir(), "reasonedit-config-"));
+    const project = join(home, "project");
+    mkdirSync(join(home, "config", "reasonedit"), { recursive: true });
+    mkdirSync(project);
+    writeFileSync(join(home, "config", "reasonedit", "config.json"), JSON.stringify({ rounds: 5, editorProvider: "fal-ai" }));
+    writeFileSync(join(project, "reasonedit.config.json"), JSON.stringify({ rounds: 2 }));
+    const env = { XDG_CONFIG_HOME: join(home, "config"), REASONEDIT_TIMEOUT: "90" };
+    const files = readConfigFiles(undefined, project, env);
+    const { settings, origins } = resolveSettingsWithOrigins({ files, env: settingsFromEnv(env), flags: { chain: "source" } });
+    expect(settings).toMatchObject({ rounds: 2, editorProvider: "fal-ai", timeout: 90, chain: "source" });
+    expect(origins.rounds).toEqual({ from: "config", path: join(project, "reasonedit.config.json") });
+    expect(origins.editorProvider).toEqual({ from: "config", path: join(home, "config", "reasonedit", "config.json") });
+    expect(origins.timeout).toEqual({ from: "env", name: "REASONEDIT_TIMEOUT" });
+    expect(origins.chain).toEqual({ from: "flag" });
+    expect(origins.mllm).toEqual({ from: "default" });
+    rmSync(home, { recursive: true, force: true });
   });
 });

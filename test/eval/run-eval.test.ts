@@ -3,6 +3,8 @@ import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recordableSettings } from "../../src/app/services.js";
+import { resolveSettings } from "../../src/config/settings.js";
 import { ReasonEditError } from "../../src/errors.js";
 import { parseBenchmark } from "../../src/eval/benchmark.js";
 import { VieScoreJudge } from "../../src/eval/judge.js";
@@ -40,11 +42,11 @@ async function evaluate(setup: Setup = {}) {
   const plan: EvalPlan = {
     items: parseBenchmark(setup.benchmark ?? BENCHMARK, FIXTURES, "test.jsonl"),
     modes: setup.modes ?? [...EVAL_MODES],
-    loop: { ...DEFAULT_LOOP_SETTINGS, rounds: 3, seed: 0 },
+    loop: { ...DEFAULT_LOOP_SETTINGS, rounds: 3 },
     baseSeed: 0,
     outDir: setup.outDir ?? (await tempDir()),
     concurrency: 2,
-    settingsForRecord: {},
+    settingsForRecord: recordableSettings(resolveSettings({})),
     cwd: FIXTURES,
   };
   const outcomes = await runEval({ plan, services: { ...testServices, reasoner, editor }, judge: new VieScoreJudge(scorers) });

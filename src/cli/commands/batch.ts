@@ -1,16 +1,7 @@
 // `reasonedit batch <manifest>`: many edits from JSONL/CSV, one result line per item on stdout.
-import { setMaxListeners } from "node:events";
-import path from "node:path";
-import { Command } from "commander";
-import { ReasonEditError } from "../../errors.js";
-import type { BatchFlags } from "../../batch/batch-flags.js";
-import type { BatchTally } from "../../batch/batch-tally.js";
-import type { BatchRequest } from "../../batch/run-batch.js";
-import type { Settings } from "../../config/settings.js";
-import type { ResultLine } from "../../batch/result-line.js";
-import type { ProgressMode } from "../../batch/progress.js";
+import type { Command } from "commander";
 import { addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
-import { buildContext, type CliIo, type CommandContext } from "../context.js";
+import type { CliIo } from "../context.js";
 
 export function registerBatchCommand(program: Command, io: CliIo): void {
   const command = program
@@ -27,112 +18,7 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
   addLoopOptions(command);
   addRuntimeOptions(command);
   command.action(async (manifest: string, _options: unknown, cmd: Command) => {
-    process.exitCode = await runBatchCommand(manifest, cmd, io);
+    const { batchAction } = await import("../actions/batch.js");
+    process.exitCode = await batchAction(manifest, cmd, io);
   });
-}
-
-async function runBatchCommand(manifest: string, cmd: Command, io: CliIo): Promise<number> {
-  const context = buildContext(cmd, io);
-  const { parseBatchFlags } = await import("../../batch/batch-flags.js");
-  const flags = parseBatchFlags(cmd.opts<Record<string, unknown>>());
-  const { assertCredentials } = await import("../../config/settings.js");
-  assertCredentials(context.settings, context.credentials);
-  // Per-call retry warnings would bury the progress; -v shows them, and each item's result line says how it ended.
-  if (!context.settings.verbose) context.logger.level = "error";
-  const { createServices } = await import("../../app/services.js");
-  const { runBatch, countShardRows } = await import("../../batch/run-batch.js");
-  const { batchExitCode } = await import("../../batch/batch-tally.js");
-  const { createProgress } = await import("../../batch/progress.js");
-  const settings = context.settings;
-  const request = await batchRequest(manifest, flags, settings, io.cwd);
-  const mode = progressMode(context);
-  const progress = createProgress({ mode, stream: io.stderr });
-  if (mode !== "off" && manifest !== "-") progress.setTotal(await countShardRows(request, io.stdin));
-  const interrupt = listenForInterrupts((line) => (settings.quiet ? undefined : progress.note(line)));
-  const started = performance.now();
-  try {
-    const services = await createServices(settings, context.credentials, context.logger, { signal: interrupt.abort });
-    const outcome = await runBatch(request, { services, stdin: io.stdin, emit: (line) => writeLine(io.stdout, line), progress, stop: interrupt.stop, abort: interrupt.abort });
-    progress.stop();
-    for (const line of summaryLines(outcome.tally, outcome.stopped, performance.now() - started, request.outDir)) context.say(line);
-    return batchExitCode(outcome.tally, { interrupted: outcome.stopped || interrupt.stop.aborted, passThreshold: flags.passThreshold });
-  } finally {
-    progress.stop();
-    interrupt.dispose();
-  }
-}
-
-async function batchRequest(manifest: string, flags: BatchFlags, settings: Settings, cwd: string): Promise<BatchRequest> {
-  const { loopSettings, recordableSettings } = await import("../../app/services.js");
-  const { resumePolicy } = await import("../../batch/resume.js");
-  return {
-    manifest,
-    outDir: path.resolve(cwd, flags.outDir),
-    concurrency: flags.concurrency,
-    resume: resumePolicy(flags.resume, flags.retryErrors),
-    ...(flags.shard ? { shard: flags.shard } : {}),
-    loop: loopSettings(settings),
-    ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
-    settingsForRecord: recordableSettings(settings),
-    cwd,
-  };
-}
-
-function progressMode(context: CommandContext): ProgressMode {
-  if (context.settings.quiet) return "off";
-  return context.io.stderr.isTTY ? "bar" : "lines";
-}
-
-/** First Ctrl-C (or SIGTERM): start nothing new, let in-flight items finish. Second: abort them. Third: quit at once. */
-function listenForInterrupts(say: (line: string) => void) {
-  const stop = new AbortController();
-  const abort = new AbortController();
-  // Every in-flight model call listens on `abort`; dozens at -j 32 are expected, not a leak.
-  setMaxListeners(0, abort.signal);
-  const onSignal = () => {
-    if (abort.signal.aborted) process.exit(130);
-    if (stop.signal.aborted) {
-      say("interrupted again: aborting the items in flight (Ctrl-C once more to quit at once)");
-      abort.abort(new ReasonEditError("interrupted", "interrupted by the user", { hint: "run the batch again with --resume" }));
-      return;
-    }
-    say("interrupted: no new items will start; waiting for the items in flight to finish (Ctrl-C again to abort them)");
-    stop.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return {
-    stop: stop.signal,
-    abort: abort.signal,
-    dispose: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
-}
-
-/** Waits for the stream to drain, so a slow consumer of stdout slows the batch instead of filling memory. */
-function writeLine(stdout: NodeJS.WritableStream, line: ResultLine): Promise<void> {
-  return new Promise((resolve) => {
-    if (stdout.write(`${JSON.stringify(line)}\n`)) resolve();
-    else stdout.once("drain", resolve);
-  });
-}
-
-export function summaryLines(tally: BatchTally, stopped: boolean, wallMs: number, outDir: string): string[] {
-  const errorKinds = [
-    tally.providerErrors && `${tally.providerErrors} provider`,
-    tally.inputErrors && `${tally.inputErrors} bad row or image`,
-    tally.interrupted && `${tally.interrupted} interrupted`,
-    tally.internalErrors && `${tally.internalErrors} internal`,
-  ].filter(Boolean);
-  const errors = `${tally.errors} error${tally.errors === 1 ? "" : "s"}${errorKinds.length ? ` (${errorKinds.join(", ")})` : ""}`;
-  const resumed = tally.resumed ? `; ${tally.resumed} settled by an earlier run` : "";
-  const lines = [
-    `batch: ${tally.items} item${tally.items === 1 ? "" : "s"} — ${tally.accepted} accepted, ${tally.notAccepted} not accepted, ${errors}${resumed}`,
-    `  ${tally.mllmCalls} MLLM calls, ${tally.editorCalls} edits, ${tally.tokens} tokens, ${(wallMs / 1000).toFixed(1)}s → ${outDir}`,
-  ];
-  if (stopped) lines.push("  interrupted: the items above are finished and on disk; run the same command with --resume to do the rest");
-  else if (tally.providerErrors > 0) lines.push(`  → ${tally.providerErrors} item(s) failed at a provider: run the same command with --retry-errors to redo them`);
-  return lines;
 }

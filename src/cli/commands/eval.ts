@@ -1,16 +1,8 @@
 // `reasonedit eval <benchmark>`: single-pass vs reasoning modes over a GEdit-shaped benchmark, scored by a judge model.
-import { access } from "node:fs/promises";
-import { Command } from "commander";
-import { EXIT, ReasonEditError } from "../../errors.js";
-import type { BenchmarkItem } from "../../eval/benchmark.js";
-import { DEFAULT_CONCURRENCY, DEFAULT_JUDGE, type EvalOptions } from "../../eval/eval-options.js";
-import type { ModeOutcome } from "../../eval/outcome.js";
-import type { ReportFiles } from "../../eval/report-files.js";
-import type { EvalReport } from "../../eval/report.js";
-import { formatDelta, formatScore } from "../../eval/report-markdown.js";
+import type { Command } from "commander";
 import { addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
-import { buildContext, type CliIo, type CommandContext } from "../context.js";
-import { withInterrupt } from "../interrupt.js";
+import type { CliIo } from "../context.js";
+import { DEFAULT_CONCURRENCY, DEFAULT_JUDGE } from "../../eval/eval-options.js";
 
 export function registerEvalCommand(program: Command, io: CliIo): void {
   const command = program
@@ -32,7 +24,8 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
   describeOption(command, "--rounds", "edit-call budget of the loop mode (reroll matches what it spends)  [3]");
   describeOption(command, "--run-dir", "not used by eval: every item's run records go under <out-dir>/items");
   command.action(async (benchmark: string, _options: unknown, cmd: Command) => {
-    process.exitCode = await runEvalCommand(benchmark, cmd, io);
+    const { evalAction } = await import("../actions/eval.js");
+    process.exitCode = await evalAction(benchmark, cmd, io);
   });
 }
 
@@ -40,160 +33,4 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
 function describeOption(command: Command, flag: string, description: string): void {
   const option = command.options.find((candidate) => candidate.long === flag);
   if (option) option.description = description;
-}
-
-async function runEvalCommand(benchmark: string, cmd: Command, io: CliIo): Promise<number> {
-  rejectModeSwitches(cmd);
-  const context = buildContext(cmd, io);
-  const { resolveEvalOptions } = await import("../../eval/eval-options.js");
-  const options = resolveEvalOptions(evalFlags(cmd), io.env, benchmark, io.cwd);
-  await checkCredentials(context, options);
-  const { readBenchmark } = await import("../../eval/benchmark.js");
-  const items = await readBenchmark(benchmark, io.cwd);
-  await assertImagesExist(items, benchmark);
-  if (sameModel(context, options)) context.say(`warning: the judge ${options.judge} is also the reflection MLLM, so the loop is graded by itself`);
-  const report = await withInterrupt(io, context.say, (signal) => evaluate(benchmark, items, options, context, signal));
-  const files = await writeReportFiles(options.outDir, report);
-  for (const line of summaryLines(report, files)) context.say(line);
-  if (context.settings.json) io.stdout.write(`${JSON.stringify(summaryJson(report, files))}\n`);
-  return exitCodeOf(report, context);
-}
-
-/** Each mode sets thinking and reflection itself; a global switch would silently make two modes the same. */
-function rejectModeSwitches(cmd: Command): void {
-  for (const [key, flag] of [["think", "--no-think"], ["reflect", "--no-reflect"]] as const) {
-    if (cmd.getOptionValueSource(key) !== "cli") continue;
-    throw new ReasonEditError("usage", `eval does not take ${flag}: each mode sets thinking and reflection itself`, {
-      hint: "choose the modes to compare with --modes single,think,loop,reroll",
-    });
-  }
-}
-
-function evalFlags(cmd: Command): Record<string, unknown> {
-  const values = cmd.opts<Record<string, unknown>>();
-  const keys = ["modes", "outDir", "judge", "judgeProvider", "judgeUrl", "judgeRepeats", "minScore", "concurrency"];
-  return Object.fromEntries(keys.map((key) => [key, values[key]]));
-}
-
-async function checkCredentials(context: CommandContext, options: EvalOptions): Promise<void> {
-  const { assertCredentials } = await import("../../config/settings.js");
-  const { assertJudgeCredentials } = await import("../../eval/create-judge.js");
-  assertCredentials(context.settings, context.credentials);
-  assertJudgeCredentials(context.settings, context.credentials, options);
-}
-
-/** Fails before any paid call when a local image is missing, rather than after the items before it. */
-async function assertImagesExist(items: readonly BenchmarkItem[], benchmark: string): Promise<void> {
-  for (const item of items) {
-    if (/^https?:\/\//i.test(item.image)) continue;
-    await access(item.image).catch(() => {
-      throw new ReasonEditError("input_missing", `${benchmark} line ${item.line}: input_image ${item.image} does not exist`, {
-        hint: "input_image paths are relative to the benchmark file",
-      });
-    });
-  }
-}
-
-function sameModel(context: CommandContext, options: EvalOptions): boolean {
-  return options.judge === context.settings.mllm && options.judgeUrl === context.settings.mllmUrl && options.judgeProvider === context.settings.mllmProvider;
-}
-
-async function evaluate(benchmark: string, items: BenchmarkItem[], options: EvalOptions, context: CommandContext, signal: AbortSignal): Promise<EvalReport> {
-  const { createServices, loopSettings, recordableSettings } = await import("../../app/services.js");
-  const { SharedThrottle } = await import("../../providers/throttle.js");
-  const { createJudge } = await import("../../eval/create-judge.js");
-  const { runEval } = await import("../../eval/run-eval.js");
-  const { buildReport } = await import("../../eval/report.js");
-  const settings = context.settings;
-  const throttle = new SharedThrottle();
-  const services = await createServices(settings, context.credentials, context.logger, { signal, throttle, exactReplays: true });
-  const judgeApiKey = context.io.env.REASONEDIT_JUDGE_API_KEY?.trim();
-  const { judge, id: judgeId } = await createJudge({
-    settings,
-    credentials: context.credentials,
-    ...(judgeApiKey ? { judgeApiKey } : {}),
-    options,
-    cache: services.cache,
-    logger: context.logger,
-    throttle,
-  });
-  const baseSeed = settings.seed ?? 0;
-  const progress = progressReporter(context, items.length * options.modes.length);
-  const outcomes = await runEval({
-    plan: {
-      items,
-      modes: options.modes,
-      loop: { ...loopSettings(settings), seed: baseSeed },
-      baseSeed,
-      outDir: options.outDir,
-      concurrency: options.concurrency,
-      settingsForRecord: { ...recordableSettings(settings), judge: judgeId },
-      cwd: context.io.cwd,
-    },
-    services,
-    judge,
-    signal,
-    onModeDone: progress,
-  });
-  const cache = services.cache.session;
-  if (services.cache.mode !== "off") context.say(`cache: ${cache.hits} hits, ${cache.misses} misses (${services.cache.dir})`);
-  const reportSettings = {
-    benchmark,
-    modes: options.modes,
-    mllm: services.models.mllm,
-    editor: services.models.editor,
-    judge: judgeId,
-    judge_repeats: options.judgeRepeats,
-    rounds: settings.rounds,
-    chain: settings.chain,
-    candidates: settings.candidates,
-    seed: baseSeed,
-  };
-  return buildReport(outcomes, reportSettings, services.toolVersion, options.minScore);
-}
-
-function progressReporter(context: CommandContext, total: number): (item: BenchmarkItem, outcome: ModeOutcome) => void {
-  let done = 0;
-  return (item, outcome) => {
-    done += 1;
-    const result =
-      outcome.status === "error"
-        ? `error ${outcome.error?.code}: ${outcome.error?.message}`
-        : `O ${formatScore(outcome.scores.O)} (SC ${formatScore(outcome.scores.SC)}, PQ ${formatScore(outcome.scores.PQ)}), ${outcome.cost.editor_calls} edit${outcome.cost.editor_calls === 1 ? "" : "s"}`;
-    context.say(`[${done}/${total}] ${item.key} ${outcome.mode}: ${result}`);
-  };
-}
-
-async function writeReportFiles(outDir: string, report: EvalReport): Promise<ReportFiles> {
-  const { writeReports } = await import("../../eval/report-files.js");
-  return writeReports(outDir, report);
-}
-
-function summaryLines(report: EvalReport, files: ReportFiles): string[] {
-  const lines = Object.entries(report.modes).map(
-    ([mode, m]) =>
-      `${mode.padEnd(6)} O ${formatScore(m.overall.O)} (SC ${formatScore(m.overall.SC)}, PQ ${formatScore(m.overall.PQ)})` +
-      `${m.delta_vs_single ? `, ΔO ${formatDelta(m.delta_vs_single.overall.O)} vs single` : ""}` +
-      `${m.items.errors ? `, ${m.items.errors} errors` : ""}${m.missing.O ? `, ${m.missing.O} unscored` : ""}`,
-  );
-  const gate = report.gate ? [`gate: loop O ${formatScore(report.gate.O)} vs --min-score ${report.gate.min_score}: ${report.gate.passed ? "passed" : "FAILED"}`] : [];
-  return [...lines, ...gate, `report: ${files.html}`, `        ${files.markdown}`, `        ${files.json}`];
-}
-
-function summaryJson(report: EvalReport, files: ReportFiles): Record<string, unknown> {
-  const modes = Object.fromEntries(
-    Object.entries(report.modes).map(([mode, m]) => [mode, { overall: m.overall, delta_vs_single: m.delta_vs_single?.overall ?? null, cost: m.cost, items: m.items }]),
-  );
-  return { report_json: files.json, report_md: files.markdown, report_html: files.html, modes, gate: report.gate };
-}
-
-/** A failed item means the numbers are incomplete (4) and outranks the gate (3). */
-function exitCodeOf(report: EvalReport, context: CommandContext): number {
-  const failed = Object.entries(report.modes).filter(([, m]) => m.items.errors > 0);
-  if (failed.length > 0) {
-    context.say(`some items failed (${failed.map(([mode, m]) => `${mode}: ${m.items.errors}`).join(", ")}); see the report's errors`);
-    return EXIT.provider;
-  }
-  if (report.gate && !report.gate.passed) return EXIT.notAccepted;
-  return EXIT.ok;
 }

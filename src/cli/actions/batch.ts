@@ -1,0 +1,112 @@
+// What `reasonedit batch` does once its flags are parsed: runs the manifest, one result line per item on stdout.
+import { setMaxListeners } from "node:events";
+import path from "node:path";
+import type { Command } from "commander";
+import { createServices, loopPolicy, recordableSettings } from "../../app/services.js";
+import { parseBatchFlags, type BatchFlags } from "../../batch/batch-flags.js";
+import { batchExitCode, type BatchTally } from "../../batch/batch-tally.js";
+import { createProgress, type ProgressMode } from "../../batch/progress.js";
+import type { ResultLine } from "../../batch/result-line.js";
+import { resumePolicy } from "../../batch/resume.js";
+import { countShardRows, runBatch, type BatchRequest } from "../../batch/run-batch.js";
+import { assertCredentials, type Settings } from "../../config/settings.js";
+import { ReasonEditError } from "../../errors.js";
+import { buildContext, type CliIo, type CommandContext } from "../context.js";
+
+export async function batchAction(manifest: string, cmd: Command, io: CliIo): Promise<number> {
+  const context = buildContext(cmd, io);
+  const flags = parseBatchFlags(cmd.opts<Record<string, unknown>>());
+  assertCredentials(context.settings, context.credentials);
+  // Per-call retry warnings would bury the progress; -v shows them, and each item's result line says how it ended.
+  if (!context.settings.verbose) context.logger.level = "error";
+  const settings = context.settings;
+  const request = batchRequest(manifest, flags, settings, io.cwd);
+  const mode = progressMode(context);
+  const progress = createProgress({ mode, stream: io.stderr });
+  if (mode !== "off" && manifest !== "-") progress.setTotal(await countShardRows(request, io.stdin));
+  const interrupt = listenForInterrupts((line) => (settings.quiet ? undefined : progress.note(line)));
+  const started = performance.now();
+  try {
+    const services = await createServices(settings, context.credentials, context.logger, io.env, { signal: interrupt.abort });
+    const outcome = await runBatch(request, { services, stdin: io.stdin, emit: (line) => writeLine(io.stdout, line), progress, stop: interrupt.stop, abort: interrupt.abort });
+    progress.stop();
+    for (const line of summaryLines(outcome.tally, outcome.stopped, performance.now() - started, request.outDir)) context.say(line);
+    return batchExitCode(outcome.tally, { interrupted: outcome.stopped || interrupt.stop.aborted, passThreshold: flags.passThreshold });
+  } finally {
+    progress.stop();
+    interrupt.dispose();
+  }
+}
+
+function batchRequest(manifest: string, flags: BatchFlags, settings: Settings, cwd: string): BatchRequest {
+  return {
+    manifest,
+    outDir: path.resolve(cwd, flags.outDir),
+    concurrency: flags.concurrency,
+    resume: resumePolicy(flags.resume, flags.retryErrors),
+    ...(flags.shard ? { shard: flags.shard } : {}),
+    loop: loopPolicy(settings),
+    ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
+    settingsForRecord: recordableSettings(settings),
+    cwd,
+  };
+}
+
+function progressMode(context: CommandContext): ProgressMode {
+  if (context.settings.quiet) return "off";
+  return context.io.stderr.isTTY ? "bar" : "lines";
+}
+
+/** First Ctrl-C (or SIGTERM): start nothing new, let in-flight items finish. Second: abort them. Third: quit at once. */
+function listenForInterrupts(say: (line: string) => void) {
+  const stop = new AbortController();
+  const abort = new AbortController();
+  // Every in-flight model call listens on `abort`; dozens at -j 32 are expected, not a leak.
+  setMaxListeners(0, abort.signal);
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(130);
+    if (stop.signal.aborted) {
+      say("interrupted again: aborting the items in flight (Ctrl-C once more to quit at once)");
+      abort.abort(new ReasonEditError("interrupted", "interrupted by the user", { hint: "run the batch again with --resume" }));
+      return;
+    }
+    say("interrupted: no new items will start; waiting for the items in flight to finish (Ctrl-C again to abort them)");
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    stop: stop.signal,
+    abort: abort.signal,
+    dispose: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/** Waits for the stream to drain, so a slow consumer of stdout slows the batch instead of filling memory. */
+function writeLine(stdout: NodeJS.WritableStream, line: ResultLine): Promise<void> {
+  return new Promise((resolve) => {
+    if (stdout.write(`${JSON.stringify(line)}\n`)) resolve();
+    else stdout.once("drain", resolve);
+  });
+}
+
+export function summaryLines(tally: BatchTally, stopped: boolean, wallMs: number, outDir: string): string[] {
+  const errorKinds = [
+    tally.providerErrors && `${tally.providerErrors} provider`,
+    tally.inputErrors && `${tally.inputErrors} bad row or image`,
+    tally.interrupted && `${tally.interrupted} interrupted`,
+    tally.internalErrors && `${tally.internalErrors} internal`,
+  ].filter(Boolean);
+  const errors = `${tally.errors} error${tally.errors === 1 ? "" : "s"}${errorKinds.length ? ` (${errorKinds.join(", ")})` : ""}`;
+  const resumed = tally.resumed ? `; ${tally.resumed} settled by an earlier run` : "";
+  const lines = [
+    `batch: ${tally.items} item${tally.items === 1 ? "" : "s"} — ${tally.accepted} accepted, ${tally.notAccepted} not accepted, ${errors}${resumed}`,
+    `  ${tally.mllmCalls} MLLM calls, ${tally.editorCalls} edits, ${tally.tokens} tokens, ${(wallMs / 1000).toFixed(1)}s → ${outDir}`,
+  ];
+  if (stopped) lines.push("  interrupted: the items above are finished and on disk; run the same command with --resume to do the rest");
+  else if (tally.providerErrors > 0) lines.push(`  → ${tally.providerErrors} item(s) failed at a provider: run the same command with --retry-errors to redo them`);
+  return lines;
+}

@@ -1,0 +1,146 @@
+// What `reasonedit show` does: finds a run record and prints its rounds, as text or JSON, or draws a contact sheet.
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Command } from "commander";
+import { EXIT, ReasonEditError } from "../../errors.js";
+import { pictureFromFile } from "../../eval/picture-file.js";
+import { contactSheet } from "../../images/contact-sheet.js";
+import { writeFileAtomic } from "../../runs/atomic-write.js";
+import { defaultRunsRoot, readRunRecord } from "../../runs/run-folder.js";
+import type { CandidateRecord, RoundRecord, RunRecord } from "../../runs/run-record.js";
+import { buildContext, type CliIo, type CommandContext } from "../context.js";
+import { roundJson } from "../render.js";
+
+interface LoadedRun {
+  record: RunRecord;
+  recordPath: string;
+  dir: string;
+}
+
+export async function showAction(target: string | undefined, cmd: Command, io: CliIo): Promise<number> {
+  const context = buildContext(cmd, io);
+  const run = await loadRun(await locateRecord(target, context));
+  if (context.settings.json) io.stdout.write(`${JSON.stringify(runJson(run))}\n`);
+  else if (!context.settings.quiet) io.stdout.write(`${runLines(run).join("\n")}\n`);
+  const sheet = cmd.opts<{ sheet?: string }>().sheet;
+  if (sheet) context.say(`contact sheet: ${await writeSheet(run, path.resolve(io.cwd, sheet))}`);
+  return EXIT.ok;
+}
+
+async function locateRecord(target: string | undefined, context: CommandContext): Promise<string> {
+  if (target === undefined) return newestRecord(runsRoot(context));
+  const resolved = path.resolve(context.io.cwd, target);
+  const info = await stat(resolved).catch(() => undefined);
+  if (!info) throw new ReasonEditError("input_missing", `no run at ${target}`, { hint: "give a run folder or its run.json, or no argument for the newest run" });
+  return info.isDirectory() ? path.join(resolved, "run.json") : resolved;
+}
+
+function runsRoot(context: CommandContext): string {
+  return context.settings.runDir ?? defaultRunsRoot(context.io.env);
+}
+
+/** The run whose run.json changed last: the one finished or still going most recently. */
+async function newestRecord(root: string): Promise<string> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  const records = await Promise.all(
+    names.map(async (name) => {
+      const file = path.join(root, name, "run.json");
+      const info = await stat(file).catch(() => undefined);
+      return info ? { file, mtime: info.mtimeMs } : undefined;
+    }),
+  );
+  const newest = records.filter((entry) => entry !== undefined).sort((a, b) => b.mtime - a.mtime)[0];
+  if (!newest) throw new ReasonEditError("input_missing", `no runs under ${root}`, { hint: "run `reasonedit edit` first, or pass a run folder (or --run-dir)" });
+  return newest.file;
+}
+
+async function loadRun(recordPath: string): Promise<LoadedRun> {
+  try {
+    return { record: await readRunRecord(recordPath), recordPath, dir: path.dirname(recordPath) };
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? "it is not JSON" : `it is not a reasonedit run record (${(error as Error).message.split("\n")[0]})`;
+    throw new ReasonEditError("input_unreadable", `cannot read ${recordPath}: ${reason}`, { hint: "point show at a folder that `reasonedit edit` or `batch` wrote" });
+  }
+}
+
+function chosenOf(round: RoundRecord): CandidateRecord {
+  return round.candidates[round.chosen]!;
+}
+
+function runLines({ record, recordPath }: LoadedRun): string[] {
+  const kept = record.kept_round === null ? "no kept round" : `kept round ${record.kept_round} of ${record.rounds.length}`;
+  const header = `run ${record.id}: ${record.status.replace(/_/g, " ")}, ${kept}${record.stop_reason ? `, stopped: ${record.stop_reason.replace(/_/g, " ")}` : ""}`;
+  const concrete = record.concrete_instruction && record.concrete_instruction !== record.instruction ? [`thought:     "${record.concrete_instruction}"`] : [];
+  const totals = record.totals;
+  return [
+    header,
+    `input:       ${record.input.label} (${record.input.width}×${record.input.height})`,
+    `instruction: "${record.instruction}"`,
+    ...concrete,
+    ...record.rounds.flatMap((round) => roundLines(round, record.kept_round)),
+    `totals:      ${totals.mllm_calls} MLLM calls, ${totals.editor_calls} edits, ${totals.tokens} tokens${totals.cached_calls ? `, ${totals.cached_calls} from cache` : ""}, ${(totals.wall_ms / 1000).toFixed(1)}s`,
+    ...(record.output ? [`output:      ${record.output}`] : []),
+    ...(record.error ? [`error:       ${record.error.code}: ${record.error.message}`] : []),
+    `record:      ${recordPath}`,
+  ];
+}
+
+function roundLines(round: RoundRecord, keptRound: number | null): string[] {
+  const chosen = chosenOf(round);
+  const base = round.base === "source" ? "source" : `round ${round.base}`;
+  const kept = round.index === keptRound ? " ★ kept" : "";
+  const verdict = chosen.verdict ?? "no verdict";
+  const refined = chosen.verdict === "refine" && chosen.refined_instruction ? ` → "${chosen.refined_instruction}"` : "";
+  const timings = [`edit ${seconds(chosen.edit_ms)}`, ...Object.entries(chosen.steps).map(([step, record]) => `${step} ${seconds(record.ms)}`)];
+  return [
+    `round ${round.index}${kept} (edits ${base}, seed ${chosen.seed}): "${round.instruction}"`,
+    `  ${verdict}${refined}`,
+    `  ${scoreText(chosen)}`,
+    `  ${timings.join(" · ")}`,
+    ...round.failures.map((failure) => `  ! ${failure.step}: ${failure.message}`),
+  ];
+}
+
+function scoreText(candidate: CandidateRecord): string {
+  const { sc, pq, value } = candidate.scores;
+  const capped = candidate.capped_score === undefined ? "" : `, assessed ${candidate.capped_score.toFixed(1)}`;
+  const pair = (scores: number[] | null) => (scores ? scores.join("/") : "n/a");
+  return `SC ${pair(sc)} · PQ ${pair(pq)} · value ${value === null ? "n/a" : value.toFixed(1)}${capped}`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+function runJson({ record, recordPath, dir }: LoadedRun): Record<string, unknown> {
+  return {
+    run: record.id,
+    run_record: recordPath,
+    status: record.status,
+    instruction: record.instruction,
+    concrete_instruction: record.concrete_instruction,
+    kept_round: record.kept_round,
+    stop_reason: record.stop_reason,
+    source_image: path.join(dir, record.input.source_image),
+    rounds: record.rounds.map((round) => roundJson(round, (file) => path.join(dir, file))),
+    totals: record.totals,
+    output: record.output,
+    error: record.error,
+  };
+}
+
+async function writeSheet({ record, dir }: LoadedRun, file: string): Promise<string> {
+  const source = { picture: await pictureFromFile(path.join(dir, record.input.source_image)), caption: "source" };
+  const rounds = await Promise.all(
+    record.rounds.map(async (round) => ({ picture: await pictureFromFile(path.join(dir, chosenOf(round).image)), caption: sheetCaption(round, record.kept_round) })),
+  );
+  await writeFileAtomic(file, await contactSheet([source, ...rounds]));
+  return file;
+}
+
+function sheetCaption(round: RoundRecord, keptRound: number | null): string {
+  const chosen = chosenOf(round);
+  const { sc, pq } = chosen.scores;
+  const scores = sc && pq ? `SC ${Math.min(...sc)} · PQ ${Math.min(...pq)}` : "no scores";
+  return `round ${round.index}${round.index === keptRound ? " ★" : ""} · ${chosen.verdict ?? "edited"}\n${scores}`;
+}
