@@ -113,6 +113,8 @@ export function loopPolicy(settings: Settings): LoopPolicy {
     chain: settings.chain,
     candidates: settings.candidates,
     preserve: settings.preserve,
+    ops: settings.ops,
+    changeMap: settings.changeMap,
   };
 }
 

@@ -26,6 +26,8 @@ export const SettingsSchema = z
     seed: wholeNumber(0, 2 ** 31 - 1).optional(),
     candidates: positiveInt(8).default(1),
     preserve: booleanish.default(true),
+    ops: booleanish.default(true),
+    changeMap: booleanish.default(true),
     steps: positiveInt(100).optional(),
     guidance: number().min(0, "must be 0 or more").max(30, "must be at most 30").optional(),
     prompts: z.string().min(1).optional(),

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { runEditJob } from "../../app/edit-job.js";
 import { createServices, loopSettings, randomSeed, recordableSettings } from "../../app/services.js";
 import { assertCredentials } from "../../config/settings.js";
-import { EXIT, ReasonEditError } from "../../errors.js";
+import { errorReport, EXIT, ReasonEditError } from "../../errors.js";
 import { redactSecrets } from "../../redact.js";
 import { buildContext, type CliIo } from "../context.js";
 import { withInterrupt } from "../interrupt.js";
@@ -65,16 +65,5 @@ function checkRequest(instruction: string, output: string | undefined, json: boo
 
 /** What --json prints when the run failed: the error, and the run record when one was started. */
 function errorJson(error: unknown, recordPath: string | undefined): Record<string, unknown> {
-  const known = ReasonEditError.is(error);
-  return {
-    status: "error",
-    error: {
-      code: known ? error.code : "internal",
-      message: error instanceof Error ? error.message : String(error),
-      ...(known && error.hint ? { hint: error.hint } : {}),
-      ...(known && error.status ? { status: error.status } : {}),
-      ...(known && error.provider ? { provider: error.provider } : {}),
-    },
-    run_record: recordPath ?? null,
-  };
+  return { status: "error", error: errorReport(error), run_record: recordPath ?? null };
 }

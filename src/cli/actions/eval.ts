@@ -3,7 +3,7 @@ import { access } from "node:fs/promises";
 import type { Command } from "commander";
 import { createServices, loopPolicy, recordableSettings } from "../../app/services.js";
 import { assertCredentials } from "../../config/settings.js";
-import { EXIT, ReasonEditError } from "../../errors.js";
+import { describeReport, EXIT, ReasonEditError } from "../../errors.js";
 import { readBenchmark, type BenchmarkItem } from "../../eval/benchmark.js";
 import { assertJudgeCredentials, createJudge } from "../../eval/create-judge.js";
 import { resolveEvalOptions, type EvalOptions } from "../../eval/eval-options.js";
@@ -123,7 +123,7 @@ function progressReporter(context: CommandContext, total: number): (item: Benchm
     done += 1;
     const result =
       outcome.status === "error"
-        ? `error ${outcome.error?.code}: ${outcome.error?.message}`
+        ? `error ${outcome.error?.code}: ${outcome.error ? describeReport(outcome.error) : ""}`
         : `O ${formatScore(outcome.scores.O)} (SC ${formatScore(outcome.scores.SC)}, PQ ${formatScore(outcome.scores.PQ)}), ${outcome.cost.editor_calls} edit${outcome.cost.editor_calls === 1 ? "" : "s"}`;
     context.say(`[${done}/${total}] ${item.key} ${outcome.mode}: ${result}`);
   };

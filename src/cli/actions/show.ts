@@ -2,7 +2,7 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { EXIT, ReasonEditError } from "../../errors.js";
+import { describeReport, EXIT, ReasonEditError } from "../../errors.js";
 import { pictureFromFile } from "../../eval/picture-file.js";
 import { contactSheet } from "../../images/contact-sheet.js";
 import { writeFileAtomic } from "../../runs/atomic-write.js";
@@ -80,7 +80,7 @@ function runLines({ record, recordPath }: LoadedRun): string[] {
     ...record.rounds.flatMap((round) => roundLines(round, record.kept_round)),
     `totals:      ${totals.mllm_calls} MLLM calls, ${totals.editor_calls} edits, ${totals.tokens} tokens${totals.cached_calls ? `, ${totals.cached_calls} from cache` : ""}, ${(totals.wall_ms / 1000).toFixed(1)}s`,
     ...(record.output ? [`output:      ${record.output}`] : []),
-    ...(record.error ? [`error:       ${record.error.code}: ${record.error.message}`] : []),
+    ...(record.error ? [`error:       ${record.error.code}: ${describeReport(record.error)}`] : []),
     `record:      ${recordPath}`,
   ];
 }
