@@ -1,7 +1,7 @@
 // Human and JSON views of a finished edit: what a person reads on stderr, what a script parses on stdout.
-import type { EditJobResult } from "../app/edit-job.js";
+import type { EditResult } from "../app/edit-result.js";
+import { cappedText, scoreText } from "../app/score-text.js";
 import type { LoopEvent, Round } from "../loop/run-edit-loop.js";
-import type { RoundRecord } from "../runs/run-record.js";
 
 export function describeEvent(event: LoopEvent): string | undefined {
   switch (event.type) {
@@ -21,54 +21,19 @@ function describeRound(round: Round): string {
   const chosen = round.candidates[round.chosen]!;
   const seconds = (chosen.editMs / 1000).toFixed(1);
   if (chosen.verdict === null) return `round ${round.index}: edited in ${seconds}s`;
-  const scores = chosen.value === null ? "scores n/a" : `SC ${chosen.semantics!.reply.score.join("/")} PQ ${chosen.quality!.reply.score.join("/")}`;
+  const scores = scoreText({ sc: chosen.semantics?.reply.score ?? null, pq: chosen.quality?.reply.score ?? null, value: chosen.value });
   const refined = chosen.verdict === "refine" ? ` → "${chosen.conclusion?.reply.refined_instruction}"` : "";
-  return `round ${round.index}: ${chosen.verdict} (assessed ${chosen.assessment && chosen.cappedScore !== undefined ? chosen.cappedScore.toFixed(1) : "n/a"}, ${scores}, edit ${seconds}s)${refined}`;
+  const capped = cappedText(chosen.assessment ? chosen.cappedScore : undefined);
+  return `round ${round.index}: ${chosen.verdict} (${capped}, ${scores}, edit ${seconds}s)${refined}`;
 }
 
-export function summarize(result: EditJobResult): string[] {
-  const record = result.record;
-  const kept = record.kept_round === null ? "exact ops only" : `kept round ${record.kept_round} of ${record.rounds.length}`;
-  const verdict = result.status === "accepted" ? "accepted" : `not accepted (${record.stop_reason?.replace(/_/g, " ")})`;
-  const totals = record.totals;
+export function summarize(result: EditResult): string[] {
+  const kept = result.kept_round === null ? "exact ops only" : `kept round ${result.kept_round} of ${result.rounds.length}`;
+  const verdict = result.status === "accepted" ? "accepted" : `not accepted (${result.stop_reason?.replace(/_/g, " ")})`;
+  const totals = result.totals;
   return [
     `${verdict}: ${kept} → ${result.output === "-" ? "stdout" : result.output}`,
     `  ${totals.mllm_calls} MLLM calls, ${totals.editor_calls} edits, ${totals.tokens} tokens${totals.cached_calls ? `, ${totals.cached_calls} from cache` : ""}, ${(totals.wall_ms / 1000).toFixed(1)}s`,
-    `  run record: ${result.recordPath}`,
+    `  run record: ${result.run_record}`,
   ];
-}
-
-export function toJson(result: EditJobResult): Record<string, unknown> {
-  const record = result.record;
-  return {
-    status: result.status,
-    output: result.output,
-    run_record: result.recordPath,
-    instruction: record.instruction,
-    concrete_instruction: record.concrete_instruction,
-    ops: record.ops,
-    kept_round: record.kept_round,
-    stop_reason: record.stop_reason,
-    rounds: record.rounds.map((round) => roundJson(round, (file) => file)),
-    totals: record.totals,
-    failures: record.failures,
-  };
-}
-
-/** A round as --json shows it (edit, show): the chosen candidate's verdict, scores, timings and tokens. */
-export function roundJson(round: RoundRecord, imagePath: (file: string) => string): Record<string, unknown> {
-  const chosen = round.candidates[round.chosen]!;
-  return {
-    index: round.index,
-    base: round.base,
-    instruction: round.instruction,
-    verdict: chosen.verdict,
-    refined_instruction: chosen.refined_instruction ?? null,
-    scores: chosen.scores,
-    capped_score: chosen.capped_score ?? null,
-    image: imagePath(chosen.image),
-    timings: { edit_ms: chosen.edit_ms, ...Object.fromEntries(Object.entries(chosen.steps).map(([step, s]) => [`${step}_ms`, s.ms])) },
-    tokens: Object.values(chosen.steps).reduce((sum, step) => sum + step.usage.total, 0),
-    candidates: round.candidates.length,
-  };
 }

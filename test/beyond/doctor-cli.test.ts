@@ -128,6 +128,6 @@ describe("reasonedit doctor", () => {
 
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toMatch(/invalid setting --timeout \(from the command line\)/);
+    expect(run.stderr).toMatch(/invalid --timeout \(from the command line\)/);
   });
 });

@@ -51,7 +51,7 @@ export async function runJob(options: { fake: BeyondFake; image: string; instruc
       image: options.image,
       instruction: options.instruction,
       output: options.output ?? path.join(options.dir, `out-${Math.random().toString(36).slice(2)}.png`),
-      loop: loopSettings(settings, 7),
+      loop: loopSettings(settings, settings.seed ?? 7),
       runsRoot: services.runsRoot,
       settingsForRecord: recordableSettings(settings),
       cwd: options.dir,

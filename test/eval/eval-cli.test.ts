@@ -140,7 +140,7 @@ describe("reasonedit show", () => {
     expect(result.stdout).toMatch(/round 1 \(edits source, seed \d+\): "make the eyes green \[2 rounds\]"/);
     expect(result.stdout).toMatch(/refine → "make the eyes green \[2 rounds\] \(fix\)"/);
     expect(result.stdout).toMatch(/round 2 .*\(edits round 1/);
-    expect(result.stdout).toMatch(/SC 7\/8 · PQ 7\/8/);
+    expect(result.stdout).toMatch(/SC \[7, 8\]\/10 · PQ \[7, 8\]\/10 · value 49\/100/);
     expect(result.stdout).toMatch(/edit \d+\.\ds · assess/);
   });
 

@@ -1,69 +1,60 @@
-// What `reasonedit edit` does once its flags are parsed: one edit job, reported on stderr and, with --json, stdout.
+// What `reasonedit edit` does once its flags are parsed: the library's edit, with progress on stderr and, with
+// --json, the result object on stdout.
 import type { Command } from "commander";
-import { runEditJob } from "../../app/edit-job.js";
-import { createServices, loopSettings, randomSeed, recordableSettings } from "../../app/services.js";
-import { assertCredentials } from "../../config/settings.js";
-import { errorReport, EXIT, ReasonEditError } from "../../errors.js";
+import { EXIT, errorReport, ReasonEditError } from "../../errors.js";
+import { runEdit } from "../../library/edit.js";
 import { redactSecrets } from "../../redact.js";
-import { buildContext, type CliIo } from "../context.js";
+import { buildContext, type CliIo, type CommandContext } from "../context.js";
 import { withInterrupt } from "../interrupt.js";
-import { describeEvent, summarize, toJson } from "../render.js";
+import { ProgressLines, type ProgressStyle } from "../progress-lines.js";
+import { describeEvent, summarize } from "../render.js";
 
 export async function editAction(image: string, words: string[], cmd: Command, io: CliIo): Promise<number> {
   const context = buildContext(cmd, io);
-  assertCredentials(context.settings, context.credentials);
   const output = cmd.opts<{ output?: string }>().output;
   const settings = context.settings;
-  const instruction = words.join(" ").trim();
-  checkRequest(instruction, output, settings.json);
-  const loop = loopSettings(settings, settings.seed ?? randomSeed());
+  if (output === "-" && settings.json) {
+    throw new ReasonEditError("usage", "-o - and --json both want stdout", { hint: "write the image to a file with -o, or drop --json" });
+  }
+  const progress = new ProgressLines(progressStyle(context), (text) => io.stderr.write(redactSecrets(text, context.secrets)));
   let recordPath: string | undefined;
-  const running = withInterrupt(context.say, async (signal) => {
-    const services = await createServices(settings, context.credentials, context.logger, io.env, { signal });
-    return runEditJob(
-      { image, instruction, ...(output !== undefined ? { output } : {}), loop, runsRoot: services.runsRoot, settingsForRecord: recordableSettings(settings), cwd: io.cwd },
-      {
-        ...services,
+  const running = withInterrupt(
+    (line) => progress.say(line),
+    (signal) =>
+      runEdit({
+        image,
+        instruction: words.join(" "),
+        output,
+        settings,
+        credentials: context.credentials,
+        env: io.env,
+        cwd: io.cwd,
+        logger: context.logger,
+        signal,
         stdin: io.stdin,
         stdout: io.stdout,
-        signal,
         onRunFolder: (path) => (recordPath = path),
-        onEvent: (event) => {
+        onProgress: (event) => progress.onEvent(event),
+        onLoopEvent: (event) => {
           const line = describeEvent(event);
-          if (line) context.say(line);
+          if (line) progress.say(line);
         },
-      },
-    );
-  });
-  const result = await running.catch((error: unknown) => {
-    if (settings.json) io.stdout.write(`${redactSecrets(JSON.stringify(errorJson(error, recordPath)), context.secrets)}\n`);
-    if (recordPath) context.say(`  run record: ${recordPath}`);
-    throw error;
-  });
+      }),
+  );
+  const result = await running
+    .catch((error: unknown) => {
+      progress.stop();
+      if (settings.json) io.stdout.write(`${redactSecrets(JSON.stringify({ status: "error", error: errorReport(error), run_record: recordPath ?? null }), context.secrets)}\n`);
+      if (recordPath) context.say(`  run record: ${recordPath}`);
+      throw error;
+    })
+    .finally(() => progress.stop());
   for (const line of summarize(result)) context.say(line);
-  if (settings.json) io.stdout.write(`${JSON.stringify(toJson(result))}\n`);
+  if (settings.json) io.stdout.write(`${JSON.stringify(result)}\n`);
   return result.status === "accepted" ? EXIT.ok : EXIT.notAccepted;
 }
 
-const WRITABLE_EXTENSIONS = /\.(png|jpe?g|webp|avif|tiff?)$/i;
-
-/** Refuses, before any paid call, what could only fail or mislead at the end. */
-function checkRequest(instruction: string, output: string | undefined, json: boolean): void {
-  if (instruction === "") {
-    throw new ReasonEditError("usage", "the instruction is empty", { hint: 'say what to change, e.g. reasonedit edit photo.jpg "make the sky stormy"' });
-  }
-  if (output === "-" && json) {
-    throw new ReasonEditError("usage", "-o - and --json both want stdout", { hint: "write the image to a file with -o, or drop --json" });
-  }
-  const name = output?.split(/[\\/]/).pop() ?? "";
-  if (output !== undefined && output !== "-" && name !== "" && name.includes(".") && !WRITABLE_EXTENSIONS.test(name)) {
-    throw new ReasonEditError("usage", `cannot write ${output}: unknown image extension`, {
-      hint: "use .png, .jpg, .webp, .avif or .tiff (the extension picks the format)",
-    });
-  }
-}
-
-/** What --json prints when the run failed: the error, and the run record when one was started. */
-function errorJson(error: unknown, recordPath: string | undefined): Record<string, unknown> {
-  return { status: "error", error: errorReport(error), run_record: recordPath ?? null };
+function progressStyle(context: CommandContext): ProgressStyle {
+  if (context.settings.quiet) return "off";
+  return context.io.stderr.isTTY ? "live" : "lines";
 }

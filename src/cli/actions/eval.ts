@@ -1,18 +1,16 @@
 // What `reasonedit eval` does once its flags are parsed: every mode over the benchmark, judged, then the reports.
-import { access } from "node:fs/promises";
 import type { Command } from "commander";
-import { createServices, loopPolicy, recordableSettings } from "../../app/services.js";
+import { outOfTen } from "../../app/score-text.js";
 import { assertCredentials } from "../../config/settings.js";
 import { describeReport, EXIT, ReasonEditError } from "../../errors.js";
 import { readBenchmark, type BenchmarkItem } from "../../eval/benchmark.js";
-import { assertJudgeCredentials, createJudge } from "../../eval/create-judge.js";
+import { assertJudgeCredentials } from "../../eval/create-judge.js";
 import { resolveEvalOptions, type EvalOptions } from "../../eval/eval-options.js";
 import type { ModeOutcome } from "../../eval/outcome.js";
 import { writeReports, type ReportFiles } from "../../eval/report-files.js";
-import { formatDelta, formatScore } from "../../eval/report-markdown.js";
-import { buildReport, type EvalReport } from "../../eval/report.js";
-import { runEval } from "../../eval/run-eval.js";
-import { SharedThrottle } from "../../providers/throttle.js";
+import { formatDelta } from "../../eval/report-markdown.js";
+import type { EvalReport } from "../../eval/report.js";
+import { assertImagesExist, runEvaluation, summaryJson } from "../../library/evaluate.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
 import { withInterrupt } from "../interrupt.js";
 
@@ -24,8 +22,12 @@ export async function evalAction(benchmark: string, cmd: Command, io: CliIo): Pr
   const items = await readBenchmark(benchmark, io.cwd);
   await assertImagesExist(items, benchmark);
   if (sameModel(context, options)) context.say(`warning: the judge ${options.judge} is also the reflection MLLM, so the loop is graded by itself`);
-  const report = await withInterrupt(context.say, (signal) => evaluate(benchmark, items, options, context, signal));
-  const files = await writeReportFiles(options.outDir, report);
+  const judgeApiKey = io.env.REASONEDIT_JUDGE_API_KEY?.trim() || undefined;
+  const onModeDone = progressReporter(context, items.length * options.modes.length);
+  const report = await withInterrupt(context.say, (signal) =>
+    runEvaluation({ benchmark, items, options, ...context, judgeApiKey, env: io.env, cwd: io.cwd, signal, onModeDone, say: context.say }),
+  );
+  const files = await writeReports(options.outDir, report);
   for (const line of summaryLines(report, files)) context.say(line);
   if (context.settings.json) io.stdout.write(`${JSON.stringify(summaryJson(report, files))}\n`);
   return exitCodeOf(report, context);
@@ -52,69 +54,8 @@ function checkCredentials(context: CommandContext, options: EvalOptions): void {
   assertJudgeCredentials(context.settings, context.credentials, options);
 }
 
-/** Fails before any paid call when a local image is missing, rather than after the items before it. */
-async function assertImagesExist(items: readonly BenchmarkItem[], benchmark: string): Promise<void> {
-  for (const item of items) {
-    if (/^https?:\/\//i.test(item.image)) continue;
-    await access(item.image).catch(() => {
-      throw new ReasonEditError("input_missing", `${benchmark} line ${item.line}: input_image ${item.image} does not exist`, {
-        hint: "input_image paths are relative to the benchmark file",
-      });
-    });
-  }
-}
-
 function sameModel(context: CommandContext, options: EvalOptions): boolean {
   return options.judge === context.settings.mllm && options.judgeUrl === context.settings.mllmUrl && options.judgeProvider === context.settings.mllmProvider;
-}
-
-async function evaluate(benchmark: string, items: BenchmarkItem[], options: EvalOptions, context: CommandContext, signal: AbortSignal): Promise<EvalReport> {
-  const settings = context.settings;
-  const throttle = new SharedThrottle();
-  const services = await createServices(settings, context.credentials, context.logger, context.io.env, { signal, throttle, exactReplays: true });
-  const judgeApiKey = context.io.env.REASONEDIT_JUDGE_API_KEY?.trim();
-  const { judge, id: judgeId } = await createJudge({
-    settings,
-    credentials: context.credentials,
-    ...(judgeApiKey ? { judgeApiKey } : {}),
-    options,
-    cache: services.cache,
-    logger: context.logger,
-    throttle,
-  });
-  const baseSeed = settings.seed ?? 0;
-  const progress = progressReporter(context, items.length * options.modes.length);
-  const outcomes = await runEval({
-    plan: {
-      items,
-      modes: options.modes,
-      loop: loopPolicy(settings),
-      baseSeed,
-      outDir: options.outDir,
-      concurrency: options.concurrency,
-      settingsForRecord: { ...recordableSettings(settings), judge: judgeId },
-      cwd: context.io.cwd,
-    },
-    services,
-    judge,
-    signal,
-    onModeDone: progress,
-  });
-  const cache = services.cache.session;
-  if (services.cache.mode !== "off") context.say(`cache: ${cache.hits} hits, ${cache.misses} misses (${services.cache.dir})`);
-  const reportSettings = {
-    benchmark,
-    modes: options.modes,
-    mllm: services.models.mllm,
-    editor: services.models.editor,
-    judge: judgeId,
-    judge_repeats: options.judgeRepeats,
-    rounds: settings.rounds,
-    chain: settings.chain,
-    candidates: settings.candidates,
-    seed: baseSeed,
-  };
-  return buildReport(outcomes, reportSettings, services.toolVersion, options.minScore);
 }
 
 function progressReporter(context: CommandContext, total: number): (item: BenchmarkItem, outcome: ModeOutcome) => void {
@@ -124,31 +65,21 @@ function progressReporter(context: CommandContext, total: number): (item: Benchm
     const result =
       outcome.status === "error"
         ? `error ${outcome.error?.code}: ${outcome.error ? describeReport(outcome.error) : ""}`
-        : `O ${formatScore(outcome.scores.O)} (SC ${formatScore(outcome.scores.SC)}, PQ ${formatScore(outcome.scores.PQ)}), ${outcome.cost.editor_calls} edit${outcome.cost.editor_calls === 1 ? "" : "s"}`;
+        : `O ${outOfTen(outcome.scores.O)} (SC ${outOfTen(outcome.scores.SC)}, PQ ${outOfTen(outcome.scores.PQ)}), ${outcome.cost.editor_calls} edit${outcome.cost.editor_calls === 1 ? "" : "s"}`;
     context.say(`[${done}/${total}] ${item.key} ${outcome.mode}: ${result}`);
   };
 }
 
-async function writeReportFiles(outDir: string, report: EvalReport): Promise<ReportFiles> {
-  return writeReports(outDir, report);
-}
 
 function summaryLines(report: EvalReport, files: ReportFiles): string[] {
   const lines = Object.entries(report.modes).map(
     ([mode, m]) =>
-      `${mode.padEnd(6)} O ${formatScore(m.overall.O)} (SC ${formatScore(m.overall.SC)}, PQ ${formatScore(m.overall.PQ)})` +
+      `${mode.padEnd(6)} O ${outOfTen(m.overall.O)} (SC ${outOfTen(m.overall.SC)}, PQ ${outOfTen(m.overall.PQ)})` +
       `${m.delta_vs_single ? `, ΔO ${formatDelta(m.delta_vs_single.overall.O)} vs single` : ""}` +
       `${m.items.errors ? `, ${m.items.errors} errors` : ""}${m.missing.O ? `, ${m.missing.O} unscored` : ""}`,
   );
-  const gate = report.gate ? [`gate: loop O ${formatScore(report.gate.O)} vs --min-score ${report.gate.min_score}: ${report.gate.passed ? "passed" : "FAILED"}`] : [];
+  const gate = report.gate ? [`gate: loop O ${outOfTen(report.gate.O)} vs --min-score ${report.gate.min_score}: ${report.gate.passed ? "passed" : "FAILED"}`] : [];
   return [...lines, ...gate, `report: ${files.html}`, `        ${files.markdown}`, `        ${files.json}`];
-}
-
-function summaryJson(report: EvalReport, files: ReportFiles): Record<string, unknown> {
-  const modes = Object.fromEntries(
-    Object.entries(report.modes).map(([mode, m]) => [mode, { overall: m.overall, delta_vs_single: m.delta_vs_single?.overall ?? null, cost: m.cost, items: m.items }]),
-  );
-  return { report_json: files.json, report_md: files.markdown, report_html: files.html, modes, gate: report.gate };
 }
 
 /** A failed item means the numbers are incomplete (4) and outranks the gate (3). */

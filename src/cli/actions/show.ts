@@ -9,7 +9,8 @@ import { writeFileAtomic } from "../../runs/atomic-write.js";
 import { defaultRunsRoot, readRunRecord } from "../../runs/run-folder.js";
 import type { CandidateRecord, RoundRecord, RunRecord } from "../../runs/run-record.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
-import { roundJson } from "../render.js";
+import { roundResultOf } from "../../app/edit-result.js";
+import { cappedText, scoreText } from "../../app/score-text.js";
 
 interface LoadedRun {
   record: RunRecord;
@@ -95,17 +96,15 @@ function roundLines(round: RoundRecord, keptRound: number | null): string[] {
   return [
     `round ${round.index}${kept} (edits ${base}, seed ${chosen.seed}): "${round.instruction}"`,
     `  ${verdict}${refined}`,
-    `  ${scoreText(chosen)}`,
+    `  ${candidateScores(chosen)}`,
     `  ${timings.join(" · ")}`,
     ...round.failures.map((failure) => `  ! ${failure.step}: ${failure.message}`),
   ];
 }
 
-function scoreText(candidate: CandidateRecord): string {
-  const { sc, pq, value } = candidate.scores;
-  const capped = candidate.capped_score === undefined ? "" : `, assessed ${candidate.capped_score.toFixed(1)}`;
-  const pair = (scores: number[] | null) => (scores ? scores.join("/") : "n/a");
-  return `SC ${pair(sc)} · PQ ${pair(pq)} · value ${value === null ? "n/a" : value.toFixed(1)}${capped}`;
+function candidateScores(candidate: CandidateRecord): string {
+  const capped = candidate.capped_score === undefined ? "" : ` · ${cappedText(candidate.capped_score)}`;
+  return `${scoreText(candidate.scores)}${capped}`;
 }
 
 function seconds(ms: number): string {
@@ -122,7 +121,7 @@ function runJson({ record, recordPath, dir }: LoadedRun): Record<string, unknown
     kept_round: record.kept_round,
     stop_reason: record.stop_reason,
     source_image: path.join(dir, record.input.source_image),
-    rounds: record.rounds.map((round) => roundJson(round, (file) => path.join(dir, file))),
+    rounds: record.rounds.map((round) => roundResultOf(round, (file) => path.join(dir, file))),
     totals: record.totals,
     output: record.output,
     error: record.error,
@@ -140,7 +139,6 @@ async function writeSheet({ record, dir }: LoadedRun, file: string): Promise<str
 
 function sheetCaption(round: RoundRecord, keptRound: number | null): string {
   const chosen = chosenOf(round);
-  const { sc, pq } = chosen.scores;
-  const scores = sc && pq ? `SC ${Math.min(...sc)} · PQ ${Math.min(...pq)}` : "no scores";
+  const scores = chosen.scores.sc || chosen.scores.pq ? scoreText(chosen.scores) : "no scores";
   return `round ${round.index}${round.index === keptRound ? " ★" : ""} · ${chosen.verdict ?? "edited"}\n${scores}`;
 }
