@@ -51,11 +51,11 @@ export function seedFor(baseSeed: number, key: string, mode: EvalMode): number {
 }
 
 /**
- * The loop settings of a mode. The paper's modes run one candidate per round with preserve off; eval also hands
- * them no workbench, so no exact op, composite or change map can reach them whatever the settings say.
+ * The loop settings of a mode. The paper's modes run one candidate per round with exact ops, preserve and the change
+ * map off; eval also hands them no workbench, so none of these can reach them whatever the settings say.
  */
 export function loopSettingsFor(mode: EvalMode, base: LoopSettings, seed: number): LoopSettings {
-  const paper = { ...base, candidates: 1, preserve: false, seed };
+  const paper = { ...base, candidates: 1, preserve: false, ops: false, changeMap: false, seed };
   switch (mode) {
     case "single":
     case "reroll":

@@ -56,9 +56,9 @@ describe("modes and seeds", () => {
     const base = { ...DEFAULT_LOOP_SETTINGS, rounds: 4, candidates: 3, preserve: true };
     expect(loopSettingsFor("single", base, 1)).toMatchObject({ think: false, reflect: false, rounds: 1, seed: 1, preserve: false, candidates: 1 });
     expect(loopSettingsFor("think", base, 2)).toMatchObject({ think: true, reflect: false, rounds: 1, preserve: false, candidates: 1 });
-    expect(loopSettingsFor("loop", base, 3)).toMatchObject({ think: true, reflect: true, rounds: 4, preserve: false, candidates: 1 });
+    expect(loopSettingsFor("loop", base, 3)).toMatchObject({ think: true, reflect: true, rounds: 4, preserve: false, ops: false, changeMap: false, candidates: 1 });
     expect(loopSettingsFor("reroll", base, 4)).toMatchObject({ think: false, reflect: false, rounds: 1, preserve: false, candidates: 1 });
-    expect(loopSettingsFor("full", base, 5)).toMatchObject({ think: true, reflect: true, rounds: 4, preserve: true, candidates: 3 });
+    expect(loopSettingsFor("full", base, 5)).toMatchObject({ think: true, reflect: true, rounds: 4, preserve: true, ops: true, changeMap: true, candidates: 3 });
   });
 });
 

@@ -44,10 +44,13 @@ export class MarkerReasoner implements Reasoner {
   readonly counts = { think: 0, describe: 0, assess: 0, conclude: 0, score_sc: 0, score_pq: 0 };
   /** Per conclude call: whether it was shown a change map. */
   readonly concludeEvidence: boolean[] = [];
+  /** Per think call: whether it was offered exact ops. */
+  readonly thinkAllowedOps: boolean[] = [];
 
   /** "[local]" makes the edit local (so preserve may composite); "[ops]" splits off an exact grayscale op. */
   async think(input: ThinkInput): Promise<StepCall<ThinkReply>> {
     this.counts.think++;
+    this.thinkAllowedOps.push(input.allowOps);
     const scope = input.instruction.includes("[local]") ? ("local" as const) : ("global" as const);
     const ops = input.instruction.includes("[ops]") ? [{ op: "grayscale" as const }] : [];
     return step({ instruction: `${input.instruction}, precisely`, changed: true, scope, ...(ops.length > 0 ? { ops } : {}) });

@@ -166,6 +166,7 @@ describe("what each mode includes", () => {
     const { outcomes } = await evaluate({ benchmark: extrasBenchmark, workbench, reasoner, loop: { candidates: 2, preserve: true } });
     expect(workbench.counts).toEqual({ applyOps: 0, changeMap: 0, preserve: 0 });
     expect(reasoner.concludeEvidence).toEqual([false, false]); // the loop's two rounds
+    expect(reasoner.thinkAllowedOps).toEqual([false, false]); // think and loop
     const cup = outcomes[0]!;
     expect(cup.modes.loop!.cost.editor_calls).toBe(2);
     expect(cup.modes.reroll!.cost.editor_calls).toBe(2);
@@ -179,6 +180,7 @@ describe("what each mode includes", () => {
     expect(workbench.counts.preserve).toBe(4); // two rounds of two candidates
     expect(workbench.counts.changeMap).toBe(4);
     expect(reasoner.concludeEvidence).toEqual([true, true, true, true]);
+    expect(reasoner.thinkAllowedOps).toEqual([true]);
     expect(outcomes[0]!.modes.full!.cost.editor_calls).toBe(4);
   });
 });
