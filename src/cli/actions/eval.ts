@@ -78,7 +78,7 @@ function summaryLines(report: EvalReport, files: ReportFiles): string[] {
       `${m.delta_vs_single ? `, ΔO ${formatDelta(m.delta_vs_single.overall.O)} vs single` : ""}` +
       `${m.items.errors ? `, ${m.items.errors} errors` : ""}${m.missing.O ? `, ${m.missing.O} unscored` : ""}`,
   );
-  const gate = report.gate ? [`gate: loop O ${outOfTen(report.gate.O)} vs --min-score ${report.gate.min_score}: ${report.gate.passed ? "passed" : "FAILED"}`] : [];
+  const gate = report.gate ? [`gate: ${report.gate.mode} O ${outOfTen(report.gate.O)} vs --min-score ${report.gate.min_score}: ${report.gate.passed ? "passed" : "FAILED"}`] : [];
   return [...lines, ...gate, `report: ${files.html}`, `        ${files.markdown}`, `        ${files.json}`];
 }
 

@@ -9,13 +9,13 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .command("eval")
     .description("score single-pass editing against thinking and reflection on a benchmark, with a separate judge model")
     .argument("<benchmark>", 'JSONL in GEdit-Bench\'s shape: {"key", "task_type", "instruction", "input_image", "language"?, "knowledge_hint"?}')
-    .option("--modes <list>", "comma-separated: single, think, loop, reroll  [all four]")
+    .option("--modes <list>", "comma-separated: single, think, loop, reroll, full (loop plus exact ops, preserve, change map)  [single,think,loop,reroll]")
     .option("--out-dir <dir>", "where reports and every mode's images go  [./reasonedit-eval/<benchmark name>]")
     .option("--judge <model>", `judge model for VIEScore  [${DEFAULT_JUDGE}]`)
     .option("--judge-provider <provider>", 'provider for the judge, or "auto"  [auto]')
     .option("--judge-url <url>", "OpenAI-compatible server for the judge (key in REASONEDIT_JUDGE_API_KEY)")
     .option("--judge-repeats <k>", "judge each image k times and report the spread  [1]")
-    .option("--min-score <O>", "exit 3 when the loop mode's overall O is below this (0–10)")
+    .option("--min-score <O>", "exit 3 when the loop mode's O (full's when loop does not run) is below this in any language (0–10)")
     .option("-j, --concurrency <n>", `items evaluated at once  [${DEFAULT_CONCURRENCY}]`);
   addModelOptions(command);
   addLoopOptions(command);
