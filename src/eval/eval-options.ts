@@ -19,6 +19,11 @@ export interface EvalOptions {
   judgeRepeats: number;
   minScore?: number;
   concurrency: number;
+  /** Which items run: --language, --categories, --sample (seeded by --seed), --limit. */
+  limit?: number;
+  sample?: number;
+  categories?: string[];
+  language?: string;
 }
 
 const EvalOptionsSchema = z.object({
@@ -30,6 +35,14 @@ const EvalOptionsSchema = z.object({
   judgeRepeats: positiveInt(10).default(1),
   minScore: number().min(0, "must be 0 or more").max(10, "must be at most 10").optional(),
   concurrency: positiveInt(64).default(DEFAULT_CONCURRENCY),
+  limit: positiveInt(Number.MAX_SAFE_INTEGER).optional(),
+  sample: positiveInt(Number.MAX_SAFE_INTEGER).optional(),
+  categories: z
+    .string()
+    .transform((list) => [...new Set(list.split(",").map((name) => name.trim()).filter((name) => name !== ""))])
+    .refine((names) => names.length > 0, "name at least one category")
+    .optional(),
+  language: z.string().trim().min(1).optional(),
 });
 
 /** The judge's model and route may come from the environment, as the MLLM's do. */

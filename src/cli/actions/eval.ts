@@ -1,9 +1,12 @@
 // What `reasonedit eval` does once its flags are parsed: every mode over the benchmark, judged, then the reports.
+import path from "node:path";
 import type { Command } from "commander";
 import { outOfTen } from "../../app/score-text.js";
 import { assertCredentials } from "../../config/settings.js";
 import { describeReport, EXIT, ReasonEditError } from "../../errors.js";
-import { readBenchmark, type BenchmarkItem } from "../../eval/benchmark.js";
+import { defaultCacheDir } from "../../cache/call-cache.js";
+import type { BenchmarkItem } from "../../eval/benchmark.js";
+import { loadBenchmark } from "../../eval/load-benchmark.js";
 import { assertJudgeCredentials } from "../../eval/create-judge.js";
 import { resolveEvalOptions, type EvalOptions } from "../../eval/eval-options.js";
 import type { ModeOutcome } from "../../eval/outcome.js";
@@ -19,7 +22,7 @@ export async function evalAction(benchmark: string, cmd: Command, io: CliIo): Pr
   const context = buildContext(cmd, io);
   const options = resolveEvalOptions(evalFlags(cmd), io.env, benchmark, io.cwd);
   checkCredentials(context, options);
-  const items = await readBenchmark(benchmark, io.cwd);
+  const items = await withInterrupt(context.say, (signal) => loadItems(benchmark, options, context, signal));
   await assertImagesExist(items, benchmark);
   if (sameModel(context, options)) context.say(`warning: the judge ${options.judge} is also the reflection MLLM, so the loop is graded by itself`);
   const judgeApiKey = io.env.REASONEDIT_JUDGE_API_KEY?.trim() || undefined;
@@ -45,8 +48,33 @@ function rejectModeSwitches(cmd: Command): void {
 
 function evalFlags(cmd: Command): Record<string, unknown> {
   const values = cmd.opts<Record<string, unknown>>();
-  const keys = ["modes", "outDir", "judge", "judgeProvider", "judgeUrl", "judgeRepeats", "minScore", "concurrency"];
+  const keys = ["modes", "outDir", "judge", "judgeProvider", "judgeUrl", "judgeRepeats", "minScore", "concurrency", "limit", "sample", "categories", "language"];
   return Object.fromEntries(keys.map((key) => [key, values[key]]));
+}
+
+/** The benchmark's chosen items, their images on disk (a Hub dataset is downloaded into the cache first). */
+async function loadItems(benchmark: string, options: EvalOptions, context: CommandContext, signal: AbortSignal): Promise<BenchmarkItem[]> {
+  const { settings, credentials, io } = context;
+  const hubUrl = io.env.HF_ENDPOINT?.trim();
+  const loaded = await loadBenchmark(benchmark, {
+    cwd: io.cwd,
+    cacheDir: path.resolve(io.cwd, settings.cacheDir ?? defaultCacheDir(io.env)),
+    offline: settings.offline,
+    ...(hubUrl ? { hubUrl } : {}),
+    ...(credentials.hfToken ? { accessToken: credentials.hfToken } : {}),
+    selection: {
+      seed: settings.seed ?? 0,
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.sample !== undefined ? { sample: options.sample } : {}),
+      ...(options.categories ? { categories: options.categories } : {}),
+      ...(options.language ? { language: options.language } : {}),
+    },
+    signal,
+    say: context.say,
+  });
+  if (loaded.skipped.length > 0) context.say(`skipped ${loaded.skipped.length} item${loaded.skipped.length === 1 ? "" : "s"} of ${benchmark}: ${loaded.skipped[0]!.where}: ${loaded.skipped[0]!.reason}${loaded.skipped.length > 1 ? ", …" : ""}`);
+  if (loaded.items.length < loaded.total) context.say(`running ${loaded.items.length} of ${loaded.total} items of ${benchmark}`);
+  return loaded.items;
 }
 
 function checkCredentials(context: CommandContext, options: EvalOptions): void {

@@ -8,7 +8,10 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
   const command = program
     .command("eval")
     .description("score single-pass editing against thinking and reflection on a benchmark, with a separate judge model")
-    .argument("<benchmark>", 'JSONL in GEdit-Bench\'s shape: {"key", "task_type", "instruction", "input_image", "language"?, "knowledge_hint"?}')
+    .argument(
+      "<benchmark>",
+      'JSONL in GEdit-Bench\'s shape ({"key", "task_type", "instruction", "input_image", ...}), a parquet file, a KRIS-Bench folder, or hf://datasets/<owner>/<name>',
+    )
     .option("--modes <list>", "comma-separated: single, think, loop, reroll, full (loop plus exact ops, preserve, change map)  [single,think,loop,reroll]")
     .option("--out-dir <dir>", "where reports and every mode's images go  [./reasonedit-eval/<benchmark name>]")
     .option("--judge <model>", `judge model for VIEScore  [${DEFAULT_JUDGE}]`)
@@ -16,7 +19,11 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .option("--judge-url <url>", "OpenAI-compatible server for the judge (key in REASONEDIT_JUDGE_API_KEY)")
     .option("--judge-repeats <k>", "judge each image k times and report the spread  [1]")
     .option("--min-score <O>", "exit 3 when the loop mode's O (full's when loop does not run) is below this in any language (0–10)")
-    .option("-j, --concurrency <n>", `items evaluated at once  [${DEFAULT_CONCURRENCY}]`);
+    .option("-j, --concurrency <n>", `items evaluated at once  [${DEFAULT_CONCURRENCY}]`)
+    .option("--limit <n>", "run only the first n items (after the other filters)")
+    .option("--sample <n>", "run n items drawn with --seed, spread evenly over the categories")
+    .option("--categories <list>", "comma-separated task types (GEdit-Bench) or category folders (KRIS-Bench) to run")
+    .option("--language <lang>", "run only items in this language, e.g. en or cn (GEdit-Bench's instruction_language)");
   addModelOptions(command);
   addLoopOptions(command);
   addRuntimeOptions(command);
