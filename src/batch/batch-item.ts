@@ -1,5 +1,6 @@
 // Turns manifest entries into runnable items: validated fields, resolved image, output and run folder, unique ids.
 import path from "node:path";
+import { nearestName } from "../config/parse-flags.js";
 import { isUrlSpec } from "../images/read-source.js";
 import { outputFormatFor } from "../images/output.js";
 import type { InputImage } from "../images/input.js";
@@ -44,6 +45,7 @@ export class RowChecker {
   private readonly idLines = new Map<string, number>();
   private readonly namedOutputLines = new Map<string, number>();
   private readonly idsWithNamedOutput = new Set<string>();
+  private readonly reportedKeys = new Set<string>();
 
   constructor(
     private readonly outDir: string,
@@ -72,6 +74,18 @@ export class RowChecker {
       ...(output !== undefined ? { output } : {}),
     };
     return { item };
+  }
+
+  /** A warning for each manifest key no row field has, the first time it is seen, with the nearest known name. */
+  unknownKeyWarnings(entry: ManifestEntry): string[] {
+    if (!("fields" in entry)) return [];
+    const known = Object.keys(BatchRowSchema.shape);
+    const unknown = Object.keys(entry.fields).filter((key) => !known.includes(key) && !this.reportedKeys.has(key));
+    return unknown.map((key) => {
+      this.reportedKeys.add(key);
+      const guess = nearestName(key, known);
+      return `warning: unknown key ${key} on line ${entry.line} of the manifest, ignored${guess ? ` (did you mean ${guess}?)` : ""}; a row may have ${known.join(", ")}`;
+    });
   }
 
   /** Why an item's default output `<out-dir>/<id>.<ext>` cannot be used: another row named it as its output. */

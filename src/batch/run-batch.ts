@@ -110,6 +110,7 @@ class BatchRunner {
   }
 
   private async accept(entry: ManifestEntry): Promise<void> {
+    for (const warning of this.checker.unknownKeyWarnings(entry)) this.ports.progress?.note(warning);
     const checked = this.checker.check(entry);
     if ("problem" in checked) return this.finish(problemLine(checked.problem));
     const task = this.limit(async () => {

@@ -109,3 +109,25 @@ function originText(line: SettingLine): string {
       return "default";
   }
 }
+
+const KEPT_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".webp", ".avif", ".tif", ".tiff"]);
+
+/** Where edit would write, by the same rules as a real run, but from names alone (nothing is decoded). */
+export function plannedOutput(spec: string, output: string | undefined, cwd: string): string {
+  if (output === "-") return "stdout";
+  const defaultName = (() => {
+    if (spec === "-" || /^https?:\/\//i.test(spec)) return path.join(cwd, `${spec === "-" ? "stdin" : "image"}.edited.png`);
+    const { dir, name, ext } = path.parse(path.resolve(cwd, spec));
+    return path.join(dir, `${name}.edited${KEPT_EXTENSIONS.has(ext.toLowerCase()) ? ext : ".png"}`);
+  })();
+  if (output === undefined) return defaultName;
+  const target = path.resolve(cwd, output);
+  return /[\\/]$/.test(output) ? path.join(target, path.basename(defaultName)) : target;
+}
+
+/** `<out-dir>/<id><the image's extension>`, as batch names a result that names no output. */
+export function plannedBatchOutput(outDir: string, id: string, image: string, output: string | undefined): string {
+  if (output !== undefined) return path.resolve(outDir, output);
+  const ext = path.extname(image.split(/[?#]/)[0] ?? "").toLowerCase();
+  return path.join(outDir, `${id}${KEPT_EXTENSIONS.has(ext) ? ext : ".png"}`);
+}

@@ -15,7 +15,26 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   show: async () => (await import("./commands/show.js")).registerShowCommand,
   doctor: async () => (await import("./commands/doctor.js")).registerDoctorCommand,
   cache: async () => (await import("./commands/cache.js")).registerCacheCommand,
+  completion: async () => (await import("./commands/completion.js")).registerCompletionCommand,
 };
+
+const README_URL = "https://github.com/reasonedit/reasonedit#readme";
+
+const TOP_LEVEL_HELP = `
+Environment:
+  HF_TOKEN                    a Hugging Face token with "Make calls to Inference Providers" (hosted MLLM and editor);
+                              not needed when both --mllm-url and --editor-url point at your own servers
+  REASONEDIT_MLLM_API_KEY     Bearer key for --mllm-url (sent there only); likewise REASONEDIT_EDITOR_API_KEY,
+                              REASONEDIT_JUDGE_API_KEY
+  REASONEDIT_<SETTING>        any setting, e.g. REASONEDIT_ROUNDS=2, REASONEDIT_REFLECT=false
+
+Examples:
+  $ HF_TOKEN=hf_... reasonedit edit photo.jpg "make it look like the morning after a snowstorm"
+  $ reasonedit batch manifest.jsonl --out-dir results
+  $ reasonedit doctor
+
+Documentation: ${README_URL}
+`;
 
 export async function buildProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {
   const program = new Command("reasonedit")
@@ -23,7 +42,8 @@ export async function buildProgram(io: CliIo, argv: readonly string[] = []): Pro
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .addHelpText("after", TOP_LEVEL_HELP);
   for (const name of commandsNeeded(argv.slice(2))) (await COMMANDS[name]!())(program, io);
   return program;
 }

@@ -1,4 +1,4 @@
-// Exact ops (DESIGN.md §2): geometric and photometric edits done by sharp, never by the diffusion editor.
+// Exact ops (docs/DESIGN.md §2): geometric and photometric edits done by sharp, never by the diffusion editor.
 import type { Sharp } from "sharp";
 import type { Picture } from "../loop/types.js";
 import type { ExactOp } from "../loop/replies.js";

@@ -1,4 +1,4 @@
-// What each reasoning step must return (DESIGN.md §2): the contract between the loop and any reasoner.
+// What each reasoning step must return (docs/DESIGN.md §2): the contract between the loop and any reasoner.
 import { z } from "zod";
 
 const score10 = z.coerce.number().min(0).max(10);

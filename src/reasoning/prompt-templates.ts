@@ -22,7 +22,7 @@ const STEP_PLACEHOLDERS: Record<StepName, readonly Placeholder[]> = {
   "score-pq": ["instruction"],
 };
 
-/** The reply fields a template must ask for: the ones the loop cannot do without (DESIGN.md §2). */
+/** The reply fields a template must ask for: the ones the loop cannot do without (docs/DESIGN.md §2). */
 export const REQUIRED_FIELDS: Record<StepName, readonly string[]> = {
   think: ["instruction"],
   describe: ["target_description"],
@@ -101,7 +101,7 @@ function checkFields(step: StepName, text: string, file: string): void {
   throw templateError(
     file,
     `it does not ask for the JSON field${missing.length > 1 ? "s" : ""} ${list}`,
-    `The ${step} step must return a JSON object with ${REQUIRED_FIELDS[step].join(", ")} (DESIGN.md §2); name them in the prompt.`,
+    `The ${step} step must return a JSON object with ${REQUIRED_FIELDS[step].join(", ")} (docs/DESIGN.md §2); name them in the prompt.`,
   );
 }
 

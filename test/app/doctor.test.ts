@@ -298,7 +298,7 @@ describe("doctor and local files", () => {
 
     expect(result).toMatchObject({ status: "fail", kind: "config" });
     expect(result.detail).toContain('it does not ask for the JSON fields "verdict", "refined_instruction"');
-    expect(result.fix).toContain("DESIGN.md §2");
+    expect(result.fix).toContain("docs/DESIGN.md §2");
     expect((await doctor({ prompts })).exitCode).toBe(2);
   });
 

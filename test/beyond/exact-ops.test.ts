@@ -149,7 +149,7 @@ describe("a request with both exact ops and a diffusion edit", () => {
     expect(run.record.rounds[0]!.candidates[0]!.image).toBe("round-1.png");
   });
 
-  // DESIGN.md §6: the editor gets about 1 megapixel with sides a multiple of 16, also after a crop.
+  // docs/DESIGN.md §6: the editor gets about 1 megapixel with sides a multiple of 16, also after a crop.
   it("still gives the editor about 1 MP with sides a multiple of 16 after a crop", async () => {
     const editsBefore = beyond.fake.requestsOf("edit").length;
     const third: ExactOp[] = [{ op: "crop", left: 0, top: 0, width: 1 / 3, height: 1 }];

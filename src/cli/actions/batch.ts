@@ -11,11 +11,19 @@ import { resumePolicy } from "../../batch/resume.js";
 import { countShardRows, runBatch, type BatchRequest } from "../../batch/run-batch.js";
 import { assertCredentials, type Settings } from "../../config/settings.js";
 import { ReasonEditError } from "../../errors.js";
+import { RowChecker } from "../../batch/batch-item.js";
+import { rawIdOf } from "../../batch/batch-row.js";
+import { readManifestEntries } from "../../batch/manifest-entries.js";
+import { openManifest } from "../../batch/manifest-source.js";
+import { isInShard } from "../../batch/shard.js";
+import { EXIT } from "../../errors.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
+import { basePlan, plannedBatchOutput, printPlan } from "../dry-run.js";
 
 export async function batchAction(manifest: string, cmd: Command, io: CliIo): Promise<number> {
   const context = buildContext(cmd, io);
   const flags = parseBatchFlags(cmd.opts<Record<string, unknown>>());
+  if (cmd.opts<{ dryRun?: boolean }>().dryRun) return printBatchPlan(manifest, flags, context);
   assertCredentials(context.settings, context.credentials);
   // Per-call retry warnings would bury the progress; -v shows them, and each item's result line says how it ended.
   if (!context.settings.verbose) context.logger.level = "error";
@@ -50,6 +58,42 @@ function batchRequest(manifest: string, flags: BatchFlags, settings: Settings, c
     settingsForRecord: recordableSettings(settings),
     cwd,
   };
+}
+
+/** The rows of this shard as the run would take them: each one's image, instruction, overrides and output. */
+async function printBatchPlan(manifest: string, flags: BatchFlags, context: CommandContext): Promise<number> {
+  const { io } = context;
+  const outDir = path.resolve(io.cwd, flags.outDir);
+  const plan = basePlan("batch", context);
+  const source = await openManifest(manifest, { cwd: io.cwd, stdin: io.stdin });
+  const checker = new RowChecker(outDir, source.baseDir);
+  const rows: unknown[] = [];
+  const warnings: string[] = [];
+  try {
+    for await (const entry of readManifestEntries(source)) {
+      const id = "fields" in entry ? rawIdOf(entry.fields) : entry.id;
+      if (!isInShard(flags.shard, id, entry.line)) continue;
+      warnings.push(...checker.unknownKeyWarnings(entry));
+      const checked = checker.check(entry);
+      if ("problem" in checked) rows.push({ line: entry.line, id: checked.problem.id, problem: checked.problem.message });
+      else rows.push({ line: checked.item.line, id: checked.item.id, image: checked.item.image, instruction: checked.item.instruction, overrides: checked.item.overrides, output: plannedBatchOutput(outDir, checked.item.id, checked.item.image, checked.item.output) });
+    }
+  } finally {
+    source.close();
+  }
+  Object.assign(plan, {
+    manifest: source.label,
+    out_dir: outDir,
+    run_records: path.join(outDir, "runs", "<id>", "run.json"),
+    shard: flags.shard ? `${flags.shard.index}/${flags.shard.count}` : "all rows",
+    concurrency: flags.concurrency,
+    resume: resumePolicy(flags.resume, flags.retryErrors),
+    seed: context.settings.seed ?? "per row: the row's seed, else random (recorded in each run.json)",
+    rows,
+  });
+  plan.problems.push(...warnings.map((warning) => warning.replace(/^warning: /, "")));
+  printPlan(plan, context);
+  return EXIT.ok;
 }
 
 function progressMode(context: CommandContext): ProgressMode {

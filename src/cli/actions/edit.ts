@@ -4,7 +4,9 @@ import type { Command } from "commander";
 import { EXIT, errorReport, ReasonEditError } from "../../errors.js";
 import { runEdit } from "../../library/edit.js";
 import { redactSecrets } from "../../redact.js";
+import { defaultRunsRoot } from "../../runs/run-folder.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
+import { basePlan, describeInput, plannedOutput, printPlan } from "../dry-run.js";
 import { withInterrupt } from "../interrupt.js";
 import { ProgressLines, type ProgressStyle } from "../progress-lines.js";
 import { describeEvent, summarize } from "../render.js";
@@ -16,6 +18,7 @@ export async function editAction(image: string, words: string[], cmd: Command, i
   if (output === "-" && settings.json) {
     throw new ReasonEditError("usage", "-o - and --json both want stdout", { hint: "write the image to a file with -o, or drop --json" });
   }
+  if (cmd.opts<{ dryRun?: boolean }>().dryRun) return printEditPlan(image, words.join(" ").trim(), output, context);
   const progress = new ProgressLines(progressStyle(context), (text) => io.stderr.write(redactSecrets(text, context.secrets)));
   let recordPath: string | undefined;
   const running = withInterrupt(
@@ -52,6 +55,18 @@ export async function editAction(image: string, words: string[], cmd: Command, i
   for (const line of summarize(result)) context.say(line);
   if (settings.json) io.stdout.write(`${JSON.stringify(result)}\n`);
   return result.status === "accepted" ? EXIT.ok : EXIT.notAccepted;
+}
+
+function printEditPlan(image: string, instruction: string, output: string | undefined, context: CommandContext): number {
+  const { settings, io } = context;
+  const plan = basePlan("edit", context);
+  plan.instruction = instruction;
+  plan.input = describeInput(image, io.cwd);
+  plan.output = plannedOutput(image, output, io.cwd);
+  plan.run_folder = `${settings.runDir ?? defaultRunsRoot(io.env)}/<UTC time>-<image name>-<random>`;
+  plan.seed = settings.seed ?? "random (drawn at the start and recorded in run.json)";
+  printPlan(plan, context);
+  return EXIT.ok;
 }
 
 function progressStyle(context: CommandContext): ProgressStyle {

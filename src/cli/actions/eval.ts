@@ -15,12 +15,14 @@ import { formatDelta } from "../../eval/report-markdown.js";
 import type { EvalReport } from "../../eval/report.js";
 import { assertImagesExist, runEvaluation, summaryJson } from "../../library/evaluate.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
+import { basePlan, credentialProblems, modelRoute, printPlan } from "../dry-run.js";
 import { withInterrupt } from "../interrupt.js";
 
 export async function evalAction(benchmark: string, cmd: Command, io: CliIo): Promise<number> {
   rejectModeSwitches(cmd);
   const context = buildContext(cmd, io);
   const options = resolveEvalOptions(evalFlags(cmd), io.env, benchmark, io.cwd);
+  if (cmd.opts<{ dryRun?: boolean }>().dryRun) return printEvalPlan(benchmark, options, context);
   checkCredentials(context, options);
   const items = await withInterrupt(context.say, (signal) => loadItems(benchmark, options, context, signal));
   await assertImagesExist(items, benchmark);
@@ -75,6 +77,30 @@ async function loadItems(benchmark: string, options: EvalOptions, context: Comma
   if (loaded.skipped.length > 0) context.say(`skipped ${loaded.skipped.length} item${loaded.skipped.length === 1 ? "" : "s"} of ${benchmark}: ${loaded.skipped[0]!.where}: ${loaded.skipped[0]!.reason}${loaded.skipped.length > 1 ? ", …" : ""}`);
   if (loaded.items.length < loaded.total) context.say(`running ${loaded.items.length} of ${loaded.total} items of ${benchmark}`);
   return loaded.items;
+}
+
+/** The items, modes, judge and folders an eval would use; a Hub dataset is not downloaded for a plan. */
+async function printEvalPlan(benchmark: string, options: EvalOptions, context: CommandContext): Promise<number> {
+  const { settings, credentials, io } = context;
+  const plan = basePlan("eval", context);
+  const judgeKey = io.env.REASONEDIT_JUDGE_API_KEY?.trim() || undefined;
+  plan.routes.judge = modelRoute(options.judge, options.judgeProvider, options.judgeUrl, credentials, "REASONEDIT_JUDGE_API_KEY", judgeKey ?? "");
+  if (!options.judgeUrl && !credentials.hfToken && !plan.problems.length) plan.problems.push(...credentialProblems(plan.routes.judge));
+  const fromHub = /^hf:\/\//i.test(benchmark);
+  const items = fromHub ? [] : await withInterrupt(context.say, (signal) => loadItems(benchmark, options, context, signal));
+  Object.assign(plan, {
+    benchmark,
+    modes: options.modes,
+    out_dir: options.outDir,
+    judge_repeats: options.judgeRepeats,
+    min_score: options.minScore ?? null,
+    seeds: `derived from each item's key, the mode and --seed ${settings.seed ?? 0}`,
+    items: fromHub
+      ? "a Hub dataset: its rows are listed once it is downloaded (run without --dry-run, or with --offline once cached)"
+      : items.map((item) => ({ key: item.key, task_type: item.taskType, language: item.language ?? null, image: item.image, instruction: item.instruction })),
+  });
+  printPlan(plan, context);
+  return EXIT.ok;
 }
 
 function checkCredentials(context: CommandContext, options: EvalOptions): void {

@@ -1,6 +1,6 @@
 // `reasonedit edit <image> <instruction...>`: one reasoned edit, with a run record.
 import type { Command } from "commander";
-import { addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
+import { addDryRunOption, addExamples, addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
 import type { CliIo } from "../context.js";
 
 export function registerEditCommand(program: Command, io: CliIo): void {
@@ -13,6 +13,13 @@ export function registerEditCommand(program: Command, io: CliIo): void {
   addModelOptions(command);
   addLoopOptions(command);
   addRuntimeOptions(command);
+  addDryRunOption(command);
+  addExamples(command, [
+    'HF_TOKEN=hf_... reasonedit edit photo.jpg "make it look like the morning after a snowstorm"',
+    'reasonedit edit photo.jpg "remove the power lines" --json -q | jq .status',
+    'reasonedit edit - "make it black and white" -o - < in.png > out.png',
+    'reasonedit edit photo.jpg "make it autumn" --rounds 2 --dry-run',
+  ]);
   command.action(async (image: string, words: string[], _options: unknown, cmd: Command) => {
     const { editAction } = await import("../actions/edit.js");
     process.exitCode = await editAction(image, words, cmd, io);

@@ -1,6 +1,6 @@
 // `reasonedit eval <benchmark>`: single-pass vs reasoning modes over a GEdit-shaped benchmark, scored by a judge model.
-import type { Command } from "commander";
-import { addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
+import { Option, type Command } from "commander";
+import { addDryRunOption, addExamples, addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
 import type { CliIo } from "../context.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_JUDGE } from "../../eval/eval-options.js";
 
@@ -25,11 +25,19 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .option("--categories <list>", "comma-separated task types (GEdit-Bench) or category folders (KRIS-Bench) to run")
     .option("--language <lang>", "run only items in this language, e.g. en or cn (GEdit-Bench's instruction_language)");
   addModelOptions(command);
-  addLoopOptions(command);
-  addRuntimeOptions(command);
+  // Each mode sets thinking and reflection itself; every item's run records go under <out-dir>/items.
+  addLoopOptions(command, ["no-think", "no-reflect"]);
+  addRuntimeOptions(command, ["run-dir"]);
+  // Declared but hidden, so typing them gets eval's own explanation instead of "unknown option".
+  command.addOption(new Option("--no-think").hideHelp()).addOption(new Option("--no-reflect").hideHelp());
+  addDryRunOption(command);
+  addExamples(command, [
+    "reasonedit eval fixtures/bench/sample.jsonl --out-dir eval-out",
+    "reasonedit eval bench.jsonl --modes single,loop --judge-repeats 3 -j 4",
+    "reasonedit eval bench.jsonl --offline --cache-dir .cache/reasonedit --min-score 6.5",
+  ]);
   describeOption(command, "--seed", "base of the seeds each item and mode derive from, so reruns ask for the same edits  [0]");
   describeOption(command, "--rounds", "edit-call budget of the loop mode (reroll matches what it spends)  [3]");
-  describeOption(command, "--run-dir", "not used by eval: every item's run records go under <out-dir>/items");
   command.action(async (benchmark: string, _options: unknown, cmd: Command) => {
     const { evalAction } = await import("../actions/eval.js");
     process.exitCode = await evalAction(benchmark, cmd, io);

@@ -1,9 +1,10 @@
 // `reasonedit show [run]`: a run's rounds (instruction, verdict, scores, timings), as text, JSON or a contact sheet.
 import type { Command } from "commander";
+import { addExamples } from "../common-options.js";
 import type { CliIo } from "../context.js";
 
 export function registerShowCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command("show")
     .description("print a run's rounds; --sheet writes a contact sheet image")
     .argument("[run]", "a run folder or its run.json  [the newest run under the runs folder]")
@@ -16,4 +17,5 @@ export function registerShowCommand(program: Command, io: CliIo): void {
       const { showAction } = await import("../actions/show.js");
       process.exitCode = await showAction(target, cmd, io);
     });
+  addExamples(command, ["reasonedit show", "reasonedit show path/to/run --json", "reasonedit show eval-out/items/cat/loop --sheet cat.png"]);
 }
