@@ -6,7 +6,8 @@ export type Fault =
   | { type: "status"; status: number; body?: unknown; headers?: Record<string, string> }
   | { type: "reset" }
   | { type: "hang" }
-  | { type: "not-image"; contentType: string };
+  | { type: "not-image"; contentType: string }
+  | { type: "text"; status: number; text: string; contentType: string };
 
 export declare const fault: {
   status(status: number, options?: { body?: unknown; headers?: Record<string, string> }): Fault;
@@ -18,6 +19,8 @@ export declare const fault: {
   reset(): Fault;
   hang(): Fault;
   notImage(contentType?: string): Fault;
+  /** Any status with a plain-text body (text/plain unless told). */
+  text(status: number, text: string, contentType?: string): Fault;
 };
 
 export interface RecordedImage {

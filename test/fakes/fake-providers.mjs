@@ -41,6 +41,8 @@ export const fault = {
   hang: () => ({ type: "hang" }),
   /** 200 with something that is not an image (text/html by default). */
   notImage: (contentType = "text/html; charset=utf-8") => ({ type: "not-image", contentType }),
+  /** Any status with a plain-text body, as proxies and some gateways answer (e.g. 200 "quota exceeded for key …"). */
+  text: (status, text, contentType = "text/plain; charset=utf-8") => ({ type: "text", status, text, contentType }),
 };
 
 const ERROR_MESSAGES = {
@@ -246,6 +248,10 @@ function applyFault(injected, req, res) {
     case "not-image":
       res.writeHead(200, { "content-type": injected.contentType });
       res.end(injected.contentType.includes("json") ? JSON.stringify({ generated_text: "no image here" }) : "<html><body>Not an image</body></html>");
+      return;
+    case "text":
+      res.writeHead(injected.status, { "content-type": injected.contentType, "content-length": Buffer.byteLength(injected.text) });
+      res.end(injected.text);
       return;
     case "status":
       return sendJson(res, injected.status, injected.body ?? { error: ERROR_MESSAGES[injected.status] ?? `HTTP ${injected.status}` }, injected.headers);
