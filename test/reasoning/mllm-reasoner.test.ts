@@ -76,7 +76,7 @@ function textSent(request: ChatRequest | undefined): string {
 describe("MllmReasoner requests", () => {
   it("sends think a system message, then the text, then the source image, with the reply's JSON schema", async () => {
     const { reasoner, chat } = reasonerWith(['{"instruction": "Turn the sky blue.", "changed": true, "scope": "global", "ops": []}']);
-    const call = await reasoner.think({ source, instruction: "make the sky blue" });
+    const call = await reasoner.think({ source, instruction: "make the sky blue", allowOps: true });
     const request = chat.requests[0];
     expect(request?.messages.map((message) => message.role)).toEqual(["system", "user"]);
     expect(userParts(request).map((part) => part.type)).toEqual(["text", "image_url"]);
@@ -112,15 +112,35 @@ describe("MllmReasoner requests", () => {
 
   it("shows conclude the source and the edited image, and no change map without evidence", async () => {
     const { reasoner, chat } = reasonerWith([CONCLUDE_SUCCESS]);
-    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue.", score: 7.25, reason: "mostly blue" });
+    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue.", assessment: { score: 7.25, reason: "mostly blue" } });
     expect(imagesSent(chat.requests[0])).toEqual(["source", "edited"]);
     expect(textSent(chat.requests[0])).toContain("- Score: 7.25 / 10");
     expect(textSent(chat.requests[0])).not.toContain("image 3");
   });
 
+  it("tells conclude no assessment is available when there is none, with no score line", async () => {
+    const { reasoner, chat } = reasonerWith([CONCLUDE_SUCCESS]);
+    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue." });
+    const text = textSent(chat.requests[0]);
+    expect(text).toContain("No independent assessment is available for this edit.");
+    expect(text).not.toContain("Score:");
+    expect(text).not.toMatch(/\b0 \/ 10/);
+  });
+
+  it("shows conclude the whole request first and a correction round's correction as context", async () => {
+    const { reasoner, chat } = reasonerWith([CONCLUDE_SUCCESS, CONCLUDE_SUCCESS]);
+    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue and add a kite.", correction: "Add a red kite in the sky.", assessment: { score: 6, reason: "no kite" } });
+    const text = textSent(chat.requests[0]);
+    expect(text).toMatch(/edit instruction:\n\n"""\nTurn the sky blue and add a kite.\n"""/);
+    expect(text).toContain('correction:\n"""\nAdd a red kite in the sky.\n"""');
+    expect(text).toContain("never against the correction alone");
+    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue and add a kite.", assessment: { score: 6, reason: "no kite" } });
+    expect(textSent(chat.requests[1])).not.toContain("correction round");
+  });
+
   it("adds the heat map as a third image and its numbers when there is evidence", async () => {
     const { reasoner, chat } = reasonerWith([CONCLUDE_SUCCESS]);
-    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue.", score: 7, reason: "r", evidence });
+    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue.", assessment: { score: 7, reason: "r" }, evidence });
     expect(imagesSent(chat.requests[0])).toEqual(["source", "edited", "heatmap"]);
     const text = textSent(chat.requests[0]);
     expect(text).toContain("image 3 is a heat map");
@@ -178,7 +198,7 @@ describe("MllmReasoner corrective re-ask", () => {
       '{"think": "sky half done", "verdict": "refine", "refined_instruction": ""}',
       '{"think": "sky half done", "verdict": "refine", "refined_instruction": "Make the left half of the sky blue."}',
     ]);
-    const call = await reasoner.conclude({ source, edited, instruction: "Turn the sky blue.", score: 5, reason: "half" });
+    const call = await reasoner.conclude({ source, edited, instruction: "Turn the sky blue.", assessment: { score: 5, reason: "half" } });
     expect(call.reply).toMatchObject({ verdict: "refine", refined_instruction: "Make the left half of the sky blue." });
     expect(chat.requests[1]?.messages.at(-1)?.content).toContain('refined_instruction: verdict "refine" needs a non-empty refined_instruction');
   });
@@ -209,9 +229,26 @@ describe("MllmReasoner corrective re-ask", () => {
 
   it("re-asks when think answers null without ops", async () => {
     const { reasoner, chat } = reasonerWith(['{"instruction": null, "ops": []}', '{"instruction": null, "ops": [{"op": "rotate", "degrees": 90}]}']);
-    const call = await reasoner.think({ source, instruction: "rotate it 90 degrees clockwise" });
+    const call = await reasoner.think({ source, instruction: "rotate it 90 degrees clockwise", allowOps: true });
     expect(call.reply.ops).toEqual([{ op: "rotate", degrees: 90 }]);
     expect(chat.requests[1]?.messages.at(-1)?.content).toContain('null is allowed only when "ops" cover the whole request');
+  });
+
+  it("with exact ops off, asks think for no ops and re-asks a null instruction", async () => {
+    const { reasoner, chat } = reasonerWith(['{"instruction": null, "ops": [{"op": "rotate", "degrees": 90}]}', '{"instruction": "Rotate the image 90 degrees clockwise.", "ops": []}']);
+    const call = await reasoner.think({ source, instruction: "rotate it 90 degrees clockwise", allowOps: false });
+    expect(textSent(chat.requests[0])).toContain('Give "ops": [] always');
+    expect(textSent(chat.requests[0])).not.toContain('{"op": "crop"');
+    expect(chat.requests[1]?.messages.at(-1)?.content).toContain("exact operations are off, so it can never be null");
+    expect(call.reply.instruction).toBe("Rotate the image 90 degrees clockwise.");
+  });
+
+  it("with exact ops on, lists the operations and not the ops-off rule", async () => {
+    const { reasoner, chat } = reasonerWith(['{"instruction": "Turn the sky blue."}']);
+    await reasoner.think({ source, instruction: "make the sky blue", allowOps: true });
+    expect(textSent(chat.requests[0])).toContain('{"op": "crop"');
+    expect(textSent(chat.requests[0])).not.toContain('Give "ops": [] always');
+    expect(textSent(chat.requests[0])).not.toMatch(/\{\{[#^/]?ops\}\}/);
   });
 });
 
@@ -221,7 +258,7 @@ describe("MllmReasoner keeps the user's language in think", () => {
       '{"instruction": "Replace the sky with a sunset.", "changed": true}',
       '{"instruction": "将天空替换为橙红色的晚霞。", "changed": true}',
     ]);
-    const call = await reasoner.think({ source, instruction: "把天空换成晚霞" });
+    const call = await reasoner.think({ source, instruction: "把天空换成晚霞", allowOps: true });
     expect(textSent(chat.requests[0])).toContain('Write "instruction" in Chinese.');
     expect(chat.requests[1]?.messages.at(-1)?.content).toContain("instruction: it must be written in Chinese, the language of the request");
     expect(call.reply.instruction).toBe("将天空替换为橙红色的晚霞。");
@@ -229,7 +266,7 @@ describe("MllmReasoner keeps the user's language in think", () => {
 
   it("leaves Latin-script requests to the model", async () => {
     const { reasoner, chat } = reasonerWith(['{"instruction": "Rends le ciel bleu."}']);
-    await reasoner.think({ source, instruction: "rends le ciel bleu" });
+    await reasoner.think({ source, instruction: "rends le ciel bleu", allowOps: true });
     expect(textSent(chat.requests[0])).toContain("the same language as the user's request");
     expect(chat.requests).toHaveLength(1);
   });
