@@ -12,7 +12,8 @@ export const MIN_SECRET_LENGTH = 8;
 /** A cut-off secret ("sk-abc…", from a truncated provider message) still leaks this much; shorter tails are left. */
 const MIN_CUT_PREFIX = 4;
 
-const TOKEN_PATTERN = /\b(hf_[A-Za-z0-9]{6,}|sk-[A-Za-z0-9_-]{8,}|Bearer\s+[A-Za-z0-9._~+/=-]{6,}|Key\s+[A-Za-z0-9:._-]{8,})/g;
+/** Token shapes redacted even when not registered. fal keys ("Key id:secret") need their colon: "Key takeaways" is prose. */
+const TOKEN_PATTERN = /\b(hf_[A-Za-z0-9]{6,}|sk-[A-Za-z0-9_-]{8,}|Bearer\s+[A-Za-z0-9._~+/=-]{6,}|Key\s+[A-Za-z0-9._-]{4,}:[A-Za-z0-9._-]{8,})/g;
 
 /**
  * The secrets of this process (the HF token, every API key), registered once where they are read, so that each

@@ -84,6 +84,7 @@ class BatchRunner {
   private readonly pool: ImagePool;
   private rowsRead = 0;
   private outDir: Promise<OutDir> | undefined;
+  private onTaskDone: (() => void) | undefined;
 
   constructor(
     private readonly request: BatchRequest,
@@ -119,12 +120,19 @@ class BatchRunner {
     });
     this.track(task);
     // Read ahead only as far as keeps every slot busy: memory stays flat whatever the manifest's length.
-    while (this.inFlight.size >= 2 * this.request.concurrency) await Promise.race(this.inFlight);
+    while (this.inFlight.size >= 2 * this.request.concurrency) await new Promise<void>((resolve) => (this.onTaskDone = resolve));
   }
 
+  /**
+   * Not Promise.race(inFlight): each race leaves a reaction on every pending task, and one item that hangs for
+   * the whole batch would collect one per row read meanwhile.
+   */
   private track(task: Promise<void>): void {
     this.inFlight.add(task);
-    void task.finally(() => this.inFlight.delete(task));
+    void task.finally(() => {
+      this.inFlight.delete(task);
+      this.onTaskDone?.();
+    });
   }
 
   private async finish(line: ResultLine): Promise<void> {
@@ -208,24 +216,32 @@ class BatchRunner {
 /** Ends the iteration as soon as `signal` aborts, even while a read (say, from stdin) is pending. */
 async function* untilAborted<T>(source: AsyncGenerator<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
   if (!signal) return yield* source;
-  let onAbort = () => {};
-  const aborted = new Promise<"aborted">((resolve) => (onAbort = () => resolve("aborted")));
-  if (signal.aborted) onAbort();
-  signal.addEventListener("abort", onAbort, { once: true });
   let pending = false;
   try {
     while (!signal.aborted) {
       pending = true;
-      const next = await Promise.race([source.next(), aborted]);
+      const next = await nextOrAbort(source, signal);
       if (next === "aborted" || next.done) return;
       pending = false;
       yield next.value;
     }
   } finally {
-    signal.removeEventListener("abort", onAbort);
     // A pending read cannot be returned from; the caller closes the stream under it instead.
     if (!pending) await source.return(undefined);
   }
+}
+
+/**
+ * One read raced against the signal, with a promise and listener of its own: racing every read against one
+ * long-lived "aborted" promise would leave a reaction on it per row, for the whole batch.
+ */
+function nextOrAbort<T>(source: AsyncGenerator<T>, signal: AbortSignal): Promise<IteratorResult<T> | "aborted"> {
+  let onAbort = () => {};
+  const aborted = new Promise<"aborted">((resolve) => {
+    onAbort = () => resolve("aborted");
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([source.next(), aborted]).finally(() => signal.removeEventListener("abort", onAbort));
 }
 
 function idOf(entry: ManifestEntry): string | undefined {

@@ -55,16 +55,42 @@ async function readFileSource(spec: string, options: ReadSourceOptions): Promise
     throw fileReadError(spec, error);
   });
   assertReadableFile(spec, info, maxBytes);
-  const timeout = AbortSignal.timeout(options.downloadTimeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const scope = timeLimit(options.downloadTimeoutMs, options.signal);
   try {
-    const bytes = await untilAborted(readCappedFile(spec, resolved, maxBytes, signal), signal);
+    const bytes = await untilAborted(readCappedFile(spec, resolved, maxBytes, scope.signal), scope.signal);
     return { kind: "file", label: spec, path: resolved, bytes };
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason ?? error;
-    if (timeout.aborted) throw slowRead(spec, options.downloadTimeoutMs);
+    if (scope.timedOut()) throw slowRead(spec, options.downloadTimeoutMs);
     throw ReasonEditError.is(error) ? error : fileReadError(spec, error);
+  } finally {
+    scope.dispose();
   }
+}
+
+/**
+ * A signal that aborts after `ms` or with `outer`. Disposed as soon as the read ends: a batch reads thousands of
+ * inputs, and neither a pending 30 s timer nor a listener on the batch-wide signal may outlive its read.
+ */
+function timeLimit(ms: number, outer: AbortSignal | undefined): { signal: AbortSignal; timedOut: () => boolean; dispose: () => void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error(`timed out after ${ms / 1000} s`));
+  }, ms);
+  timer.unref();
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener("abort", onOuterAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener("abort", onOuterAbort);
+    },
+  };
 }
 
 function assertReadableFile(spec: string, info: Stats, maxBytes: number): void {
@@ -181,10 +207,9 @@ async function download(url: string, options: ReadSourceOptions): Promise<Source
       hint: "Download the image yourself and pass the file, or use a URL that needs no credentials (e.g. a pre-signed one).",
     });
   }
-  const timeout = AbortSignal.timeout(options.downloadTimeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const scope = timeLimit(options.downloadTimeoutMs, options.signal);
   try {
-    const response = await options.fetch(url, { signal, redirect: "follow" });
+    const response = await options.fetch(url, { signal: scope.signal, redirect: "follow" });
     await assertDownloadable(response, label, options.maxDownloadBytes);
     const bytes = await readCapped(response.body, label, options.maxDownloadBytes);
     const contentType = response.headers.get("content-type") ?? undefined;
@@ -192,7 +217,9 @@ async function download(url: string, options: ReadSourceOptions): Promise<Source
   } catch (error) {
     // The caller's own abort (Ctrl-C) is an interruption, not a download failure.
     if (ReasonEditError.is(error) || options.signal?.aborted) throw error;
-    throw downloadError(label, error, timeout.aborted ? options.downloadTimeoutMs : undefined);
+    throw downloadError(label, error, scope.timedOut() ? options.downloadTimeoutMs : undefined);
+  } finally {
+    scope.dispose();
   }
 }
 
