@@ -45,9 +45,9 @@ export function redactSecrets(text: string, extraSecrets: readonly string[] = []
 export function redactingWriter<T extends NodeJS.WritableStream>(stream: T): T {
   const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
   return new Proxy(stream, {
-    get(target, property, receiver) {
+    get(target, property) {
       if (property === "write") return (chunk: unknown, ...rest: unknown[]) => write(typeof chunk === "string" ? redactSecrets(chunk) : chunk, ...rest);
-      const value = Reflect.get(target, property, receiver) as unknown;
+      const value = Reflect.get(target, property) as unknown;
       return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
