@@ -113,6 +113,8 @@ export function loopSettings(settings: Settings): LoopSettings {
     seed: settings.seed ?? Math.floor(Math.random() * 2 ** 31),
     candidates: settings.candidates,
     preserve: settings.preserve,
+    ops: settings.ops,
+    changeMap: settings.changeMap,
   };
 }
 

@@ -1,7 +1,7 @@
 // One benchmark item through every requested mode: edit with the loop's settings for the mode, then judge the result.
 import path from "node:path";
 import { runEditJob, type EditJobResult, type EditServices } from "../app/edit-job.js";
-import { EXIT, ReasonEditError } from "../errors.js";
+import { errorReport, EXIT, ReasonEditError } from "../errors.js";
 import { loadInput, openPixels, type InputImage } from "../images/input.js";
 import type { LoopResult, LoopSettings } from "../loop/run-edit-loop.js";
 import type { Picture, StepCall } from "../loop/types.js";
@@ -256,7 +256,7 @@ async function settle(outcome: ModeOutcome, work: () => Promise<void>): Promise<
   } catch (error) {
     if (!isItemFailure(error)) throw error;
     outcome.status = "error";
-    outcome.error = { code: error.code, message: error.message };
+    outcome.error = errorReport(error);
   }
   return outcome;
 }

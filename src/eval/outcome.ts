@@ -1,5 +1,6 @@
 // What eval keeps of each item in each mode: where the images are, what the judge said, what it cost.
 import type { Verdict } from "../loop/types.js";
+import type { ErrorReport } from "../errors.js";
 import type { Scores } from "./aggregate.js";
 import type { BenchmarkItem } from "./benchmark.js";
 import type { JudgedSample } from "./judge.js";
@@ -48,7 +49,7 @@ export interface ModeOutcome {
   stop_reason: string | null;
   accepted: boolean | null;
   attempts: AttemptView[];
-  error?: { code: string; message: string };
+  error?: ErrorReport;
 }
 
 export interface ItemOutcome {

@@ -1,7 +1,7 @@
 // `reasonedit eval <benchmark>`: single-pass vs reasoning modes over a GEdit-shaped benchmark, scored by a judge model.
 import { access } from "node:fs/promises";
 import { Command } from "commander";
-import { EXIT, ReasonEditError } from "../../errors.js";
+import { describeReport, EXIT, ReasonEditError } from "../../errors.js";
 import type { BenchmarkItem } from "../../eval/benchmark.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_JUDGE, type EvalOptions } from "../../eval/eval-options.js";
 import type { ModeOutcome } from "../../eval/outcome.js";
@@ -158,7 +158,7 @@ function progressReporter(context: CommandContext, total: number): (item: Benchm
     done += 1;
     const result =
       outcome.status === "error"
-        ? `error ${outcome.error?.code}: ${outcome.error?.message}`
+        ? `error ${outcome.error?.code}: ${outcome.error ? describeReport(outcome.error) : ""}`
         : `O ${formatScore(outcome.scores.O)} (SC ${formatScore(outcome.scores.SC)}, PQ ${formatScore(outcome.scores.PQ)}), ${outcome.cost.editor_calls} edit${outcome.cost.editor_calls === 1 ? "" : "s"}`;
     context.say(`[${done}/${total}] ${item.key} ${outcome.mode}: ${result}`);
   };
