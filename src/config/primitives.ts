@@ -1,6 +1,7 @@
 // The zod building blocks every input reader shares (settings, batch flags, eval options, manifest rows), so a
 // value means the same thing, and a bad one is worded the same way, wherever it is typed.
 import { z } from "zod";
+import { hasUserinfo } from "../redact.js";
 
 export const number = () => z.coerce.number({ error: "must be a number" });
 
@@ -25,7 +26,13 @@ export const booleanish = z.preprocess(
   z.boolean({ error: "must be true or false (or yes/no, 1/0, on/off)" }),
 );
 
-export const httpUrl = z
-  .string()
-  .url("must be an http(s) URL")
-  .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL");
+/** An http(s) URL without user:password@: a password in a URL would be shown and recorded wherever the URL is. */
+export const httpUrl = (keyVariable: string) =>
+  z
+    .string()
+    .url("must be an http(s) URL")
+    .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL")
+    .refine(
+      (url) => !hasUserinfo(url),
+      `must not carry a user name or password (user:password@): remove them and put the server's key in ${keyVariable}, which is sent as a Bearer token to that URL only`,
+    );

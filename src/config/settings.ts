@@ -15,10 +15,10 @@ export const SettingsSchema = z
   .object({
     mllm: z.string().min(1).default(DEFAULT_MLLM),
     mllmProvider: z.string().min(1).default("auto"),
-    mllmUrl: httpUrl.optional(),
+    mllmUrl: httpUrl("REASONEDIT_MLLM_API_KEY").optional(),
     editor: z.string().min(1).default(DEFAULT_EDITOR),
     editorProvider: z.string().min(1).default("auto"),
-    editorUrl: httpUrl.optional(),
+    editorUrl: httpUrl("REASONEDIT_EDITOR_API_KEY").optional(),
     rounds: positiveInt(10).default(3),
     think: booleanish.default(true),
     reflect: booleanish.default(true),
@@ -33,6 +33,7 @@ export const SettingsSchema = z
     prompts: z.string().min(1).optional(),
     timeout: number().positive("must be more than 0 seconds").max(3600, "must be at most 3600 seconds").default(300),
     maxRetries: wholeNumber(0, 20).default(4),
+    maxTokens: positiveInt(32_768).default(1024),
     runDir: z.string().min(1).optional(),
     cacheDir: z.string().min(1).optional(),
     cache: booleanish.default(true),
@@ -204,7 +205,7 @@ function describeOrigin(origin: SettingOrigin | undefined): string {
   }
 }
 
-export { flagName };
+export { flagName, httpUrl };
 
 /** The hosted calls need an HF token unless both models are on custom URLs. */
 export function assertCredentials(settings: Settings, credentials: Credentials): void {

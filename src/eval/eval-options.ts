@@ -31,7 +31,7 @@ const EvalOptionsSchema = z.object({
   outDir: z.string().min(1).optional(),
   judge: z.string().trim().min(1).default(DEFAULT_JUDGE),
   judgeProvider: z.string().trim().min(1).default("auto"),
-  judgeUrl: httpUrl.optional(),
+  judgeUrl: httpUrl("REASONEDIT_JUDGE_API_KEY").optional(),
   judgeRepeats: positiveInt(10).default(1),
   minScore: number().min(0, "must be 0 or more").max(10, "must be at most 10").optional(),
   concurrency: positiveInt(64).default(DEFAULT_CONCURRENCY),

@@ -1,5 +1,4 @@
 // What `reasonedit batch` does once its flags are parsed: runs the manifest, one result line per item on stdout.
-import { setMaxListeners } from "node:events";
 import path from "node:path";
 import type { Command } from "commander";
 import { createServices, loopPolicy, recordableSettings } from "../../app/services.js";
@@ -10,7 +9,6 @@ import type { ResultLine } from "../../batch/result-line.js";
 import { resumePolicy } from "../../batch/resume.js";
 import { countShardRows, runBatch, type BatchRequest } from "../../batch/run-batch.js";
 import { assertCredentials, type Settings } from "../../config/settings.js";
-import { ReasonEditError } from "../../errors.js";
 import { RowChecker } from "../../batch/batch-item.js";
 import { rawIdOf } from "../../batch/batch-row.js";
 import { readManifestEntries } from "../../batch/manifest-entries.js";
@@ -19,6 +17,7 @@ import { isInShard } from "../../batch/shard.js";
 import { EXIT } from "../../errors.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
 import { basePlan, plannedBatchOutput, printPlan } from "../dry-run.js";
+import { listenForBatchInterrupts } from "../interrupt.js";
 
 export async function batchAction(manifest: string, cmd: Command, io: CliIo): Promise<number> {
   const context = buildContext(cmd, io);
@@ -32,7 +31,7 @@ export async function batchAction(manifest: string, cmd: Command, io: CliIo): Pr
   const mode = progressMode(context);
   const progress = createProgress({ mode, stream: io.stderr });
   if (mode !== "off" && manifest !== "-") progress.setTotal(await countShardRows(request, io.stdin));
-  const interrupt = listenForInterrupts((line) => (settings.quiet ? undefined : progress.note(line)));
+  const interrupt = listenForBatchInterrupts((line) => (settings.quiet ? undefined : progress.note(line)));
   const started = performance.now();
   try {
     const services = await createServices(settings, context.credentials, context.logger, io.env, { signal: interrupt.abort });
@@ -99,34 +98,6 @@ async function printBatchPlan(manifest: string, flags: BatchFlags, context: Comm
 function progressMode(context: CommandContext): ProgressMode {
   if (context.settings.quiet) return "off";
   return context.io.stderr.isTTY ? "bar" : "lines";
-}
-
-/** First Ctrl-C (or SIGTERM): start nothing new, let in-flight items finish. Second: abort them. Third: quit at once. */
-function listenForInterrupts(say: (line: string) => void) {
-  const stop = new AbortController();
-  const abort = new AbortController();
-  // Every in-flight model call listens on `abort`; dozens at -j 32 are expected, not a leak.
-  setMaxListeners(0, abort.signal);
-  const onSignal = () => {
-    if (abort.signal.aborted) process.exit(130);
-    if (stop.signal.aborted) {
-      say("interrupted again: aborting the items in flight (Ctrl-C once more to quit at once)");
-      abort.abort(new ReasonEditError("interrupted", "interrupted by the user", { hint: "run the batch again with --resume" }));
-      return;
-    }
-    say("interrupted: no new items will start; waiting for the items in flight to finish (Ctrl-C again to abort them)");
-    stop.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return {
-    stop: stop.signal,
-    abort: abort.signal,
-    dispose: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
 }
 
 /** Waits for the stream to drain, so a slow consumer of stdout slows the batch instead of filling memory. */
