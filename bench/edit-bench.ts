@@ -74,7 +74,7 @@ export interface LatencyReport {
   medianRun: LatencyRun;
 }
 
-/** The ideal schedule of a 2-round edit that ends refine → success, from DESIGN.md §1's concurrency. */
+/** The ideal schedule of a 2-round edit that ends refine → success, from docs/DESIGN.md §1's concurrency. */
 export function idealSchedule(chatMs: number, editMs: number): Map<string, [number, number]> {
   const c = chatMs;
   const e = editMs;
@@ -178,7 +178,7 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
   };
 }
 
-/** What each call waits for in the loop (DESIGN.md §1); "end" is the job returning. */
+/** What each call waits for in the loop (docs/DESIGN.md §1); "end" is the job returning. */
 const WAITS_FOR: Record<string, string[]> = {
   "think#1": [],
   "describe#1": ["think#1"],
