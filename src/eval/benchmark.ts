@@ -15,6 +15,9 @@ const LineSchema = z.object({
   /** GEdit-Bench's own name for `language`. */
   instruction_language: z.string().trim().min(1).optional(),
   knowledge_hint: z.string().trim().min(1).optional(),
+  intersection: z.boolean().optional(),
+  /** GEdit-Bench's own name for `intersection`. */
+  Intersection_exist: z.boolean().optional(),
 });
 
 export interface BenchmarkItem {
@@ -28,6 +31,8 @@ export interface BenchmarkItem {
   language?: string;
   /** Shown to the judge only (as KRIS-Bench does), never to the reasoner or the editor. */
   knowledgeHint?: string;
+  /** In the benchmark's intersection subset (GEdit's samples every compared model answered); undefined when unmarked. */
+  intersection?: boolean;
   line: number;
 }
 
@@ -68,6 +73,7 @@ function parseLine(raw: string, line: number, baseDir: string, label: string): B
   }
   const row = parsed.data;
   const language = row.language ?? row.instruction_language;
+  const intersection = row.intersection ?? row.Intersection_exist;
   return {
     key: row.key,
     slug: slugOf(row.key),
@@ -76,6 +82,7 @@ function parseLine(raw: string, line: number, baseDir: string, label: string): B
     image: isUrlSpec(row.input_image) ? row.input_image : path.resolve(baseDir, row.input_image),
     ...(language ? { language } : {}),
     ...(row.knowledge_hint ? { knowledgeHint: row.knowledge_hint } : {}),
+    ...(intersection !== undefined ? { intersection } : {}),
     line,
   };
 }
