@@ -21,6 +21,11 @@ export interface EvalOptions {
   metric?: MetricName;
   /** working: the judge sees the MLLM-sized images (≤1024 px); original: GEdit's rendering, full size. */
   judgeImages: JudgeImages;
+  /** Which items run: --language, --categories, --sample (seeded by --seed), --limit. */
+  limit?: number;
+  sample?: number;
+  categories?: string[];
+  language?: string;
 }
 
 export const METRIC_NAMES = ["viescore", "kris"] as const;
@@ -44,6 +49,14 @@ const EvalOptionsSchema = z.object({
   concurrency: z.coerce.number().int().min(1).max(64).default(DEFAULT_CONCURRENCY),
   metric: z.enum(METRIC_NAMES, { error: `must be one of ${METRIC_NAMES.join(", ")}` }).optional(),
   judgeImages: z.enum(JUDGE_IMAGES, { error: `must be one of ${JUDGE_IMAGES.join(", ")}` }).default("working"),
+  limit: z.coerce.number().int().min(1).optional(),
+  sample: z.coerce.number().int().min(1).optional(),
+  categories: z
+    .string()
+    .transform((list) => [...new Set(list.split(",").map((name) => name.trim()).filter((name) => name !== ""))])
+    .refine((names) => names.length > 0, "name at least one category")
+    .optional(),
+  language: z.string().trim().min(1).optional(),
 });
 
 const ENV_NAMES = {
@@ -64,6 +77,10 @@ const FLAG_NAMES: Record<string, string> = {
   concurrency: "--concurrency",
   metric: "--metric",
   judgeImages: "--judge-images",
+  limit: "--limit",
+  sample: "--sample",
+  categories: "--categories",
+  language: "--language",
 };
 
 export function resolveEvalOptions(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, benchmark: string, cwd: string): EvalOptions {
