@@ -68,12 +68,6 @@ export function judgeSpread(items: readonly JudgedItem[], repeats: number): Reco
   return repeatSpread(VIESCORE, scored(items), repeats) as Record<keyof Scores, Spread>;
 }
 
-/** `a − b` per score, null when either side is missing. */
-export function difference(a: Scores, b: Scores): Scores {
-  const minus = (x: number | null, y: number | null) => (x === null || y === null ? null : x - y);
-  return { SC: minus(a.SC, b.SC), PQ: minus(a.PQ, b.PQ), O: minus(a.O, b.O) };
-}
-
 function scored(items: readonly JudgedItem[]): Array<{ category: string; repeats: ScoreRecord[] }> {
   return items.map((item) => ({ category: item.category, repeats: item.repeats.map((repeat) => ({ ...scoreRepeat(repeat) })) }));
 }
