@@ -57,7 +57,16 @@ export async function createJudge(wiring: JudgeWiring): Promise<CreatedJudge> {
   const chats = Array.from({ length: options.judgeRepeats }, (_, repeat) => seededChatModel(rendered, repeat === 0 ? undefined : repeat));
   if (wiring.metric === "kris") return { judge: await KrisJudge.create({ chats, encodeImage: rendering.encodeImage }), id: chat.id };
   const prompts = await loadPromptSet();
-  const scorers = chats.map((seeded) => new MllmReasoner({ chat: seeded, prompts, encodeImage: rendering.encodeImage }));
+  const scorers = chats.map(
+    (seeded) =>
+      new MllmReasoner({
+        chat: seeded,
+        prompts,
+        encodeImage: rendering.encodeImage,
+        maxTokens: settings.maxTokens,
+        onNotice: (message) => wiring.logger.warn(message),
+      }),
+  );
   return { judge: new VieScoreJudge(scorers), id: chat.id };
 }
 
