@@ -7,7 +7,9 @@ import { assertCredentials, type Credentials, type Settings } from "../config/se
 import { ReasonEditError } from "../errors.js";
 import { readBenchmark, type BenchmarkItem } from "../eval/benchmark.js";
 import { assertJudgeCredentials, createJudge } from "../eval/create-judge.js";
-import { resolveEvalOptions, type EvalOptions } from "../eval/eval-options.js";
+import { categoriesOf } from "../eval/benchmark.js";
+import { chooseMetric, resolveEvalOptions, type EvalOptions, type MetricName } from "../eval/eval-options.js";
+import { looksLikeKris } from "../eval/kris.js";
 import type { EvalMode } from "../eval/modes.js";
 import type { ModeOutcome } from "../eval/outcome.js";
 import { writeReports, type ReportFiles } from "../eval/report-files.js";
@@ -41,7 +43,9 @@ export interface EvaluateResult {
   report_json: string;
   report_md: string;
   report_html: string;
-  modes: Partial<Record<EvalMode, { overall: ModeReport["overall"]; delta_vs_single: unknown; cost: ModeReport["cost"]; items: ModeReport["items"] }>>;
+  languages: EvalReport["languages"];
+  /** Per mode: each language's overall scores and item counts (never pooled across languages), the paired deltas, the cost. */
+  modes: Record<string, { languages: Record<string, unknown>; overall?: ModeReport["overall"]; delta_vs_single: ModeReport["delta_vs_single"]; cost: ModeReport["cost"]; items: ModeReport["items"] }>;
   gate: EvalReport["gate"];
 }
 
@@ -67,6 +71,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluateResult
       benchmark: options.benchmark,
       items,
       options: evalOptions,
+      metric: chooseMetric(evalOptions, looksLikeKris(categoriesOf(items))),
       ...call,
       judgeApiKey: options.judgeApiKey,
       signal: options.signal,
@@ -101,7 +106,9 @@ export interface EvaluationRun {
   logger: Logger;
   signal?: AbortSignal;
   fetch?: typeof fetch;
-  onModeDone?: (item: BenchmarkItem, outcome: ModeOutcome) => void;
+  metric: MetricName;
+  /** `keys` are the metric's score names, the headline last (SC, PQ, O). */
+  onModeDone?: (item: BenchmarkItem, outcome: ModeOutcome, keys: readonly string[]) => void;
   /** Human notes (the cache's hit count). */
   say?: (line: string) => void;
 }
@@ -111,7 +118,7 @@ export async function runEvaluation(run: EvaluationRun): Promise<EvalReport> {
   const { settings, options } = run;
   const throttle = new SharedThrottle();
   const services = await createServices(settings, run.credentials, run.logger, run.env, { signal: run.signal, throttle, exactReplays: true, fetch: run.fetch });
-  const judgeWiring = { settings, credentials: run.credentials, judgeApiKey: run.judgeApiKey, options, cache: services.cache, logger: run.logger, throttle, fetch: run.fetch };
+  const judgeWiring = { settings, credentials: run.credentials, judgeApiKey: run.judgeApiKey, options, metric: run.metric, cache: services.cache, logger: run.logger, throttle, fetch: run.fetch };
   const { judge, id: judgeId } = await createJudge(judgeWiring);
   const baseSeed = settings.seed ?? 0;
   const outcomes = await runEval({
@@ -128,7 +135,7 @@ export async function runEvaluation(run: EvaluationRun): Promise<EvalReport> {
     services,
     judge,
     signal: run.signal,
-    onModeDone: run.onModeDone,
+    onModeDone: (item, outcome) => run.onModeDone?.(item, outcome, judge.metric.keys),
   });
   const cache = services.cache.session;
   if (services.cache.mode !== "off") run.say?.(`cache: ${cache.hits} hits, ${cache.misses} misses (${services.cache.dir})`);
@@ -139,17 +146,27 @@ export async function runEvaluation(run: EvaluationRun): Promise<EvalReport> {
     editor: services.models.editor,
     judge: judgeId,
     judge_repeats: options.judgeRepeats,
+    judge_images: options.judgeImages,
     rounds: settings.rounds,
     chain: settings.chain,
     candidates: settings.candidates,
     seed: baseSeed,
   };
-  return buildReport(outcomes, reportSettings, services.toolVersion, options.minScore);
+  return buildReport(outcomes, reportSettings, services.toolVersion, { ...(options.minScore === undefined ? {} : { minScore: options.minScore }), metric: judge.metric });
 }
 
 export function summaryJson(report: EvalReport, files: ReportFiles): EvaluateResult {
   const modes = Object.fromEntries(
-    Object.entries(report.modes).map(([mode, m]) => [mode, { overall: m.overall, delta_vs_single: m.delta_vs_single?.overall ?? null, cost: m.cost, items: m.items }]),
+    Object.entries(report.modes).map(([mode, m]) => [
+      mode,
+      {
+        languages: Object.fromEntries(Object.entries(m.languages).map(([language, block]) => [language, { overall: block.overall, items: block.items }])),
+        ...(m.overall ? { overall: m.overall } : {}),
+        delta_vs_single: m.delta_vs_single,
+        cost: m.cost,
+        items: m.items,
+      },
+    ]),
   );
-  return { report_json: files.json, report_md: files.markdown, report_html: files.html, modes, gate: report.gate };
+  return { report_json: files.json, report_md: files.markdown, report_html: files.html, languages: report.languages, modes, gate: report.gate };
 }

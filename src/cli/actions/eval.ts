@@ -11,7 +11,10 @@ import { assertJudgeCredentials } from "../../eval/create-judge.js";
 import { resolveEvalOptions, type EvalOptions } from "../../eval/eval-options.js";
 import type { ModeOutcome } from "../../eval/outcome.js";
 import { writeReports, type ReportFiles } from "../../eval/report-files.js";
-import { formatDelta } from "../../eval/report-markdown.js";
+import { formatPairedDelta, formatScore, gateLines } from "../../eval/report-markdown.js";
+import { categoriesOf } from "../../eval/benchmark.js";
+import { chooseMetric } from "../../eval/eval-options.js";
+import { looksLikeKris } from "../../eval/kris.js";
 import type { EvalReport } from "../../eval/report.js";
 import { assertImagesExist, runEvaluation, summaryJson } from "../../library/evaluate.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
@@ -26,11 +29,12 @@ export async function evalAction(benchmark: string, cmd: Command, io: CliIo): Pr
   checkCredentials(context, options);
   const items = await withInterrupt(context.say, (signal) => loadItems(benchmark, options, context, signal));
   await assertImagesExist(items, benchmark);
+  const metric = chooseMetric(options, looksLikeKris(categoriesOf(items)));
   if (sameModel(context, options)) context.say(`warning: the judge ${options.judge} is also the reflection MLLM, so the loop is graded by itself`);
   const judgeApiKey = io.env.REASONEDIT_JUDGE_API_KEY?.trim() || undefined;
   const onModeDone = progressReporter(context, items.length * options.modes.length);
   const report = await withInterrupt(context.say, (signal) =>
-    runEvaluation({ benchmark, items, options, ...context, judgeApiKey, env: io.env, cwd: io.cwd, signal, onModeDone, say: context.say }),
+    runEvaluation({ benchmark, items, options, metric, ...context, judgeApiKey, env: io.env, cwd: io.cwd, signal, onModeDone, say: context.say }),
   );
   const files = await writeReports(options.outDir, report);
   for (const line of summaryLines(report, files)) context.say(line);
@@ -50,7 +54,7 @@ function rejectModeSwitches(cmd: Command): void {
 
 function evalFlags(cmd: Command): Record<string, unknown> {
   const values = cmd.opts<Record<string, unknown>>();
-  const keys = ["modes", "outDir", "judge", "judgeProvider", "judgeUrl", "judgeRepeats", "minScore", "concurrency", "limit", "sample", "categories", "language"];
+  const keys = ["modes", "outDir", "judge", "judgeProvider", "judgeUrl", "judgeRepeats", "minScore", "concurrency", "metric", "judgeImages", "limit", "sample", "categories", "language"];
   return Object.fromEntries(keys.map((key) => [key, values[key]]));
 }
 
@@ -112,27 +116,42 @@ function sameModel(context: CommandContext, options: EvalOptions): boolean {
   return options.judge === context.settings.mllm && options.judgeUrl === context.settings.mllmUrl && options.judgeProvider === context.settings.mllmProvider;
 }
 
-function progressReporter(context: CommandContext, total: number): (item: BenchmarkItem, outcome: ModeOutcome) => void {
+function progressReporter(context: CommandContext, total: number): (item: BenchmarkItem, outcome: ModeOutcome, keys: readonly string[]) => void {
   let done = 0;
-  return (item, outcome) => {
+  return (item, outcome, keys) => {
     done += 1;
     const result =
       outcome.status === "error"
         ? `error ${outcome.error?.code}: ${outcome.error ? describeReport(outcome.error) : ""}`
-        : `O ${outOfTen(outcome.scores.O)} (SC ${outOfTen(outcome.scores.SC)}, PQ ${outOfTen(outcome.scores.PQ)}), ${outcome.cost.editor_calls} edit${outcome.cost.editor_calls === 1 ? "" : "s"}`;
+        : `${scoreLine(outcome.scores, keys)}, ${outcome.cost.editor_calls} edit${outcome.cost.editor_calls === 1 ? "" : "s"}`;
     context.say(`[${done}/${total}] ${item.key} ${outcome.mode}: ${result}`);
   };
 }
 
+/** `O 6.10/10 (SC 6.50/10, PQ 7.00/10)`: the headline first, then the other scores, each with its scale. */
+function scoreLine(scores: Record<string, number | null>, keys: readonly string[], scale = 10): string {
+  const headline = keys[keys.length - 1]!;
+  const others = keys.slice(0, -1).filter((key) => key in scores);
+  const score = (key: string) => (scale === 10 ? outOfTen(scores[key]) : `${formatScore(scores[key])}/${scale}`);
+  return `${headline} ${score(headline)}${others.length > 0 ? ` (${others.map((key) => `${key} ${score(key)}`).join(", ")})` : ""}`;
+}
 
+/** One line per mode and language: never a number pooled over languages. */
 function summaryLines(report: EvalReport, files: ReportFiles): string[] {
-  const lines = Object.entries(report.modes).map(
-    ([mode, m]) =>
-      `${mode.padEnd(6)} O ${outOfTen(m.overall.O)} (SC ${outOfTen(m.overall.SC)}, PQ ${outOfTen(m.overall.PQ)})` +
-      `${m.delta_vs_single ? `, ΔO ${formatDelta(m.delta_vs_single.overall.O)} vs single` : ""}` +
-      `${m.items.errors ? `, ${m.items.errors} errors` : ""}${m.missing.O ? `, ${m.missing.O} unscored` : ""}`,
+  const { keys, headline } = report.metric;
+  const scale = report.metric.name === "kris" ? 100 : 10;
+  const several = report.languages.length > 1;
+  const lines = Object.entries(report.modes).flatMap(([mode, m]) =>
+    Object.entries(m.languages).map(([language, block]) => {
+      const delta = m.delta_vs_single?.[language];
+      return (
+        `${mode.padEnd(6)}${several ? ` ${language.padEnd(4)}` : ""} ${scoreLine(block.overall, keys, scale)}` +
+        `${delta ? `, Δ${headline} ${formatPairedDelta(delta, headline)} vs single` : ""}` +
+        `${block.items.errors ? `, ${block.items.errors} errors` : ""}${block.missing[headline] ? `, ${block.missing[headline]} unscored` : ""}`
+      );
+    }),
   );
-  const gate = report.gate ? [`gate: ${report.gate.mode} O ${outOfTen(report.gate.O)} vs --min-score ${report.gate.min_score}: ${report.gate.passed ? "passed" : "FAILED"}`] : [];
+  const gate = gateLines(report).map((line) => `gate: ${line}`);
   return [...lines, ...gate, `report: ${files.html}`, `        ${files.markdown}`, `        ${files.json}`];
 }
 
