@@ -129,23 +129,23 @@ function progressReporter(context: CommandContext, total: number): (item: Benchm
 }
 
 /** `O 6.10/10 (SC 6.50/10, PQ 7.00/10)`: the headline first, then the other scores, each with its scale. */
-function scoreLine(scores: Record<string, number | null>, keys: readonly string[], scale = 10): string {
+function scoreLine(scores: Record<string, number | null>, keys: readonly string[]): string {
   const headline = keys[keys.length - 1]!;
   const others = keys.slice(0, -1).filter((key) => key in scores);
-  const score = (key: string) => (scale === 10 ? outOfTen(scores[key]) : `${formatScore(scores[key])}/${scale}`);
+  // VIEScore's O, SC and PQ are out of 10; KRIS-Bench's criteria are on 0–100, as the report's header says.
+  const score = (key: string) => (headline === "O" ? outOfTen(scores[key]) : formatScore(scores[key]));
   return `${headline} ${score(headline)}${others.length > 0 ? ` (${others.map((key) => `${key} ${score(key)}`).join(", ")})` : ""}`;
 }
 
 /** One line per mode and language: never a number pooled over languages. */
 function summaryLines(report: EvalReport, files: ReportFiles): string[] {
   const { keys, headline } = report.metric;
-  const scale = report.metric.name === "kris" ? 100 : 10;
   const several = report.languages.length > 1;
   const lines = Object.entries(report.modes).flatMap(([mode, m]) =>
     Object.entries(m.languages).map(([language, block]) => {
       const delta = m.delta_vs_single?.[language];
       return (
-        `${mode.padEnd(6)}${several ? ` ${language.padEnd(4)}` : ""} ${scoreLine(block.overall, keys, scale)}` +
+        `${mode.padEnd(6)}${several ? ` ${language.padEnd(4)}` : ""} ${scoreLine(block.overall, keys)}` +
         `${delta ? `, Δ${headline} ${formatPairedDelta(delta, headline)} vs single` : ""}` +
         `${block.items.errors ? `, ${block.items.errors} errors` : ""}${block.missing[headline] ? `, ${block.missing[headline]} unscored` : ""}`
       );
