@@ -7,7 +7,7 @@ import { loadInput, openPixels, type InputImage } from "../images/input.js";
 import { cropRegion } from "../images/ops.js";
 import { assertNotInput, defaultOutputPath, encodeOutput, encodePixelsOutput, outputFormatFor } from "../images/output.js";
 import { pixelsOf, readRgb, type RgbImage } from "../images/rgb.js";
-import { shapeForEditor } from "../images/shape.js";
+import { reasonerForInput, shapeForEditor } from "../images/shape.js";
 import { runEditLoop, type LoopEvent, type LoopResult, type LoopSettings } from "../loop/run-edit-loop.js";
 import type { Editor, ExactOp, Picture, Reasoner, Workbench } from "../loop/types.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
@@ -78,7 +78,8 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   };
   let loop: LoopResult;
   try {
-    loop = await runEditLoop({ source, instruction: job.instruction, settings: job.loop, ports: services, onEvent, ...(services.signal ? { signal: services.signal } : {}) });
+    const ports = { ...services, reasoner: reasonerForInput(services.reasoner, input) };
+    loop = await runEditLoop({ source, instruction: job.instruction, settings: job.loop, ports, onEvent, ...(services.signal ? { signal: services.signal } : {}) });
     await Promise.all(saving);
   } catch (error) {
     await Promise.allSettled(saving);
@@ -88,10 +89,16 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   }
   const record = await recordReady;
   const status = loop.accepted ? "accepted" : "not_accepted";
-  const result = await chooseResult(loop, input);
-  const format = outputFormatFor(outputPath, input);
-  const bytes = "pixels" in result ? await encodePixelsOutput(result.pixels, input, format) : await encodeOutput(result.picture, input, format, result.size);
-  await writeOutput(outputPath, bytes, services.stdout);
+  try {
+    const result = await chooseResult(loop, input);
+    const format = outputFormatFor(outputPath, input);
+    const bytes = "pixels" in result ? await encodePixelsOutput(result.pixels, input, format) : await encodeOutput(result.picture, input, format, result.size);
+    await writeOutput(outputPath, bytes, services.stdout);
+  } catch (error) {
+    // Writing the result failed (a full disk, a closed pipe): the record must not stay "running".
+    await failRecord(folder, record, error, { ...loop, wallMs: performance.now() - started });
+    throw error;
+  }
   finishRecord(record, loop, status, outputPath, started);
   await folder.writeRecord(record);
   return { status, output: outputPath, record, recordPath: folder.recordPath, loop };
@@ -249,5 +256,12 @@ async function writeOutput(path: string, bytes: Buffer, stdout: NodeJS.WritableS
     return;
   }
   if (!stdout) throw new ReasonEditError("internal", "no stdout was given for -o -");
-  await new Promise<void>((resolve, reject) => stdout.write(bytes, (error) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) => stdout.write(bytes, (error) => (error ? reject(stdoutError(error)) : resolve())));
+}
+
+/** A reader that left before the image was written (`-o - | head -c 100`) stopped the run; any other failure is a bug. */
+function stdoutError(error: Error): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== "EPIPE" && code !== "ERR_STREAM_DESTROYED") return error;
+  return new ReasonEditError("interrupted", "stdout was closed before the whole image was written", { hint: "write the result to a file with -o", cause: error });
 }

@@ -10,6 +10,7 @@ import { defaultOutputFor, RowChecker, type BatchItem, type RowProblem } from ".
 import { rawIdOf } from "./batch-row.js";
 import { BatchTally } from "./batch-tally.js";
 import { countingEditor, countingReasoner } from "./counting-ports.js";
+import { openImageList, type ImageList } from "./image-list.js";
 import { ImagePool, type ImageLoader } from "./image-pool.js";
 import { readManifestEntries, type ManifestEntry } from "./manifest-entries.js";
 import { manifestError, openManifest, type ManifestSource } from "./manifest-source.js";
@@ -21,6 +22,8 @@ import { isInShard, type Shard } from "./shard.js";
 export interface BatchRequest {
   /** A path, or "-" for stdin. */
   manifest: string;
+  /** Image paths and globs with one instruction, instead of a manifest. */
+  images?: ImageList;
   outDir: string;
   concurrency: number;
   resume: ResumePolicy;
@@ -55,7 +58,7 @@ export interface BatchOutcome {
 }
 
 export async function runBatch(request: BatchRequest, ports: BatchPorts): Promise<BatchOutcome> {
-  const source = await openManifest(request.manifest, { cwd: request.cwd, stdin: ports.stdin });
+  const source = await openSource(request, ports.stdin);
   const runner = new BatchRunner(request, ports, source);
   try {
     return await runner.run();
@@ -65,8 +68,8 @@ export async function runBatch(request: BatchRequest, ports: BatchPorts): Promis
 }
 
 /** How many rows (good and bad) this shard will report: read ahead of the run, for the progress total. */
-export async function countShardRows(request: Pick<BatchRequest, "manifest" | "shard" | "cwd">, stdin: NodeJS.ReadableStream): Promise<number> {
-  const source = await openManifest(request.manifest, { cwd: request.cwd, stdin });
+export async function countShardRows(request: Pick<BatchRequest, "manifest" | "images" | "shard" | "cwd">, stdin: NodeJS.ReadableStream): Promise<number> {
+  const source = await openSource(request, stdin);
   let count = 0;
   try {
     for await (const entry of readManifestEntries(source)) if (isInShard(request.shard, idOf(entry), entry.line)) count++;
@@ -74,6 +77,10 @@ export async function countShardRows(request: Pick<BatchRequest, "manifest" | "s
     source.close();
   }
   return count;
+}
+
+function openSource(request: Pick<BatchRequest, "manifest" | "images" | "cwd">, stdin: NodeJS.ReadableStream): Promise<ManifestSource> {
+  return request.images ? openImageList(request.images, request.cwd) : openManifest(request.manifest, { cwd: request.cwd, stdin });
 }
 
 class BatchRunner {

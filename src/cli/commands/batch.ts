@@ -3,6 +3,7 @@ import { setMaxListeners } from "node:events";
 import path from "node:path";
 import { Command } from "commander";
 import { ReasonEditError } from "../../errors.js";
+import { isImageFile } from "../../images/image-file.js";
 import type { BatchFlags } from "../../batch/batch-flags.js";
 import type { BatchTally } from "../../batch/batch-tally.js";
 import type { BatchRequest } from "../../batch/run-batch.js";
@@ -16,7 +17,8 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
   const command = program
     .command("batch")
     .description("edit many images from a JSONL or CSV manifest; one JSON result line per item on stdout")
-    .argument("<manifest>", "JSONL (one {id, image, instruction, …} per line) or CSV with a header; - reads stdin")
+    .argument("<manifest...>", "JSONL (one {id, image, instruction, …} per line) or CSV with a header; - reads stdin. With --instruction: image paths or quoted globs such as 'photos/*.jpg'")
+    .option("--instruction <text>", "edit every image given (paths or globs, not a manifest) with this instruction; ids are the file names")
     .option("--out-dir <dir>", "folder for <id>.<ext> results and runs/<id>/ run records, which --run-dir does not move (required)")
     .option("-j, --concurrency <n>", "items in flight at once, sharing one rate limiter  [4]")
     .option("--resume", "skip items an earlier run finished (accepted or not) or that ended in error; redo the rest")
@@ -26,12 +28,12 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
   addModelOptions(command);
   addLoopOptions(command);
   addRuntimeOptions(command);
-  command.action(async (manifest: string, _options: unknown, cmd: Command) => {
-    process.exitCode = await runBatchCommand(manifest, cmd, io);
+  command.action(async (manifests: string[], _options: unknown, cmd: Command) => {
+    process.exitCode = await runBatchCommand(manifests, cmd, io);
   });
 }
 
-async function runBatchCommand(manifest: string, cmd: Command, io: CliIo): Promise<number> {
+async function runBatchCommand(manifests: string[], cmd: Command, io: CliIo): Promise<number> {
   const context = buildContext(cmd, io);
   const { parseBatchFlags } = await import("../../batch/batch-flags.js");
   const flags = parseBatchFlags(cmd.opts<Record<string, unknown>>());
@@ -44,29 +46,33 @@ async function runBatchCommand(manifest: string, cmd: Command, io: CliIo): Promi
   const { batchExitCode } = await import("../../batch/batch-tally.js");
   const { createProgress } = await import("../../batch/progress.js");
   const settings = context.settings;
-  const request = await batchRequest(manifest, flags, settings, io.cwd);
+  const request = await batchRequest(manifests, flags, settings, io.cwd);
   const mode = progressMode(context);
   const progress = createProgress({ mode, stream: io.stderr });
-  if (mode !== "off" && manifest !== "-") progress.setTotal(await countShardRows(request, io.stdin));
+  if (mode !== "off" && request.manifest !== "-") progress.setTotal(await countShardRows(request, io.stdin));
   const interrupt = listenForInterrupts((line) => (settings.quiet ? undefined : progress.note(line)));
+  const readerLeft = () => interrupt.end(new ReasonEditError("interrupted", "stdout was closed by its reader", { hint: "run the batch again with --resume" }));
+  io.closed?.addEventListener("abort", readerLeft, { once: true });
   const started = performance.now();
   try {
     const services = await createServices(settings, context.credentials, context.logger, { signal: interrupt.abort });
-    const outcome = await runBatch(request, { services, stdin: io.stdin, emit: (line) => writeLine(io.stdout, line), progress, stop: interrupt.stop, abort: interrupt.abort });
+    const outcome = await runBatch(request, { services, stdin: io.stdin, emit: (line) => writeLine(io, line), progress, stop: interrupt.stop, abort: interrupt.abort });
     progress.stop();
     for (const line of summaryLines(outcome.tally, outcome.stopped, performance.now() - started, request.outDir)) context.say(line);
+    if (io.closed?.aborted) context.say("  stdout was closed by its reader: no new items were started, the ones in flight were stopped");
     return batchExitCode(outcome.tally, { interrupted: outcome.stopped || interrupt.stop.aborted, passThreshold: flags.passThreshold });
   } finally {
     progress.stop();
     interrupt.dispose();
+    io.closed?.removeEventListener("abort", readerLeft);
   }
 }
 
-async function batchRequest(manifest: string, flags: BatchFlags, settings: Settings, cwd: string): Promise<BatchRequest> {
+async function batchRequest(manifests: string[], flags: BatchFlags, settings: Settings, cwd: string): Promise<BatchRequest> {
   const { loopSettings, recordableSettings } = await import("../../app/services.js");
   const { resumePolicy } = await import("../../batch/resume.js");
   return {
-    manifest,
+    ...inputsOf(manifests, flags.instruction, cwd),
     outDir: path.resolve(cwd, flags.outDir),
     concurrency: flags.concurrency,
     resume: resumePolicy(flags.resume, flags.retryErrors),
@@ -76,6 +82,23 @@ async function batchRequest(manifest: string, flags: BatchFlags, settings: Setti
     settingsForRecord: recordableSettings(settings),
     cwd,
   };
+}
+
+/** One manifest, or (with --instruction) any number of image paths and globs. */
+function inputsOf(args: string[], instruction: string | undefined, cwd: string): Pick<BatchRequest, "manifest" | "images"> {
+  if (instruction !== undefined) {
+    if (args.includes("-")) throw new ReasonEditError("usage", "--instruction takes image paths or globs, not - (stdin)", { hint: "pipe a manifest without --instruction instead" });
+    return { manifest: args.join(" "), images: { patterns: args, instruction } };
+  }
+  if (args.length > 1) {
+    throw new ReasonEditError("usage", `batch takes one manifest, but got ${args.length} arguments`, {
+      hint: `to edit these images with one instruction: reasonedit batch ${args.slice(0, 2).join(" ")}${args.length > 2 ? " …" : ""} --instruction "…" --out-dir edited (or quote a glob: 'photos/*.jpg')`,
+    });
+  }
+  if (isImageFile(args[0]!, cwd)) {
+    throw new ReasonEditError("usage", `${args[0]} is an image, not a manifest`, { hint: `say what to do with it: reasonedit batch ${args[0]} --instruction "…" --out-dir edited` });
+  }
+  return { manifest: args[0]! };
 }
 
 function progressMode(context: CommandContext): ProgressMode {
@@ -104,6 +127,11 @@ function listenForInterrupts(say: (line: string) => void) {
   return {
     stop: stop.signal,
     abort: abort.signal,
+    /** Stops at once: nothing new starts and the items in flight are aborted (their records say interrupted). */
+    end: (reason: ReasonEditError) => {
+      stop.abort(reason);
+      abort.abort(reason);
+    },
     dispose: () => {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
@@ -111,11 +139,16 @@ function listenForInterrupts(say: (line: string) => void) {
   };
 }
 
-/** Waits for the stream to drain, so a slow consumer of stdout slows the batch instead of filling memory. */
-function writeLine(stdout: NodeJS.WritableStream, line: ResultLine): Promise<void> {
+/**
+ * Waits for the stream to drain, so a slow consumer of stdout slows the batch instead of filling memory.
+ * Once the reader has gone, lines are dropped: the item's run record still holds its outcome.
+ */
+function writeLine(io: CliIo, line: ResultLine): Promise<void> {
+  if (io.closed?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
-    if (stdout.write(`${JSON.stringify(line)}\n`)) resolve();
-    else stdout.once("drain", resolve);
+    if (io.stdout.write(`${JSON.stringify(line)}\n`)) return resolve();
+    io.stdout.once("drain", resolve);
+    io.closed?.addEventListener("abort", () => resolve(), { once: true });
   });
 }
 

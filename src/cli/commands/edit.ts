@@ -1,6 +1,7 @@
 // `reasonedit edit <image> <instruction...>`: one reasoned edit, with a run record.
 import { Command } from "commander";
 import { EXIT, ReasonEditError } from "../../errors.js";
+import { isImageFile } from "../../images/image-file.js";
 import { redactSecrets } from "../../redact.js";
 import { addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
 import { buildContext, type CliIo } from "../context.js";
@@ -27,6 +28,7 @@ export function registerEditCommand(program: Command, io: CliIo): void {
     const settings = context.settings;
     const instruction = words.join(" ").trim();
     checkRequest(instruction, output, settings.json);
+    refuseMoreImages(image, instruction, io.cwd);
     const loop = loopSettings(settings);
     let recordPath: string | undefined;
     const running = withInterrupt(io, context.say, async (signal) => {
@@ -82,6 +84,22 @@ function checkRequest(instruction: string, output: string | undefined, json: boo
       hint: "use .png, .jpg, .webp, .avif or .tiff (the extension picks the format)",
     });
   }
+}
+
+/**
+ * `edit a.png b.png "make it bw"` (or an unquoted `edit *.jpg …`) would edit a.png with "b.png make it bw" as its
+ * instruction, and bill for it: refused before any call, pointing at batch, which edits many.
+ */
+function refuseMoreImages(image: string, instruction: string, cwd: string): void {
+  const words = instruction.split(/\s+/);
+  const firstWord = words.findIndex((word) => !isImageFile(word, cwd));
+  const images = firstWord === -1 ? words : words.slice(0, firstWord);
+  if (images.length === 0) return;
+  const rest = words.slice(images.length).join(" ") || "…";
+  const quoted = (word: string) => (/^[\w./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
+  throw new ReasonEditError("usage", `edit takes one image, but the instruction starts with another image file: ${images[0]}`, {
+    hint: `to edit several images with one instruction, use batch: reasonedit batch ${[image, ...images].map(quoted).join(" ")} --instruction ${quoted(rest)} --out-dir edited`,
+  });
 }
 
 /** What --json prints when the run failed: the error, and the run record when one was started. */
