@@ -106,6 +106,8 @@ export function loopSettings(settings: Settings): LoopSettings {
     seed: settings.seed ?? Math.floor(Math.random() * 2 ** 31),
     candidates: settings.candidates,
     preserve: settings.preserve,
+    ops: settings.ops,
+    changeMap: settings.changeMap,
   };
 }
 

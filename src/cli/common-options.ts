@@ -21,6 +21,8 @@ export function addLoopOptions(command: Command): Command {
     .option("--seed <n>", "seed of the first edit (later edits use seed+1, seed+2, …)  [random]")
     .option("--candidates <n>", "edits per round, made concurrently; the best-scored one continues  [1]")
     .option("--no-preserve", "do not composite the source back outside a local edit")
+    .option("--no-ops", "no exact operations: the editor performs rotations, crops and colour changes too")
+    .option("--no-change-map", "do not show reflection a map of where the edit changed the image")
     .option("--steps <n>", "editor inference steps  [provider default]")
     .option("--guidance <x>", "editor guidance scale  [provider default]")
     .option("--prompts <dir>", "folder of prompt templates overriding the built-in ones");
@@ -55,6 +57,8 @@ const SETTING_KEYS = [
   "seed",
   "candidates",
   "preserve",
+  "ops",
+  "changeMap",
   "steps",
   "guidance",
   "prompts",

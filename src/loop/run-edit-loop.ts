@@ -31,6 +31,10 @@ export interface LoopSettings {
   candidates: number;
   /** Composite the base back where a local edit only drifted (needs a workbench). */
   preserve: boolean;
+  /** Let think split off exact operations that the workbench performs (needs a workbench). */
+  ops: boolean;
+  /** Show conclude a change map of where the candidate differs from its base (needs a workbench). */
+  changeMap: boolean;
 }
 
 export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
@@ -41,6 +45,8 @@ export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
   seed: 0,
   candidates: 1,
   preserve: true,
+  ops: true,
+  changeMap: true,
 };
 
 export interface LoopPorts {
@@ -165,11 +171,12 @@ class EditLoop {
   private async think(): Promise<{ thinking?: StepCall<ThinkReply>; instruction: string | null; ops: ExactOp[]; scope?: "local" | "global" }> {
     const fallback = { instruction: this.run.instruction, ops: [] as ExactOp[] };
     if (!this.settings.think) return fallback;
+    const allowOps = this.settings.ops && this.run.ports.workbench !== undefined;
     const thinking = await this.tolerate("think", undefined, () =>
-      this.run.ports.reasoner.think({ source: this.run.source, instruction: this.run.instruction }, this.run.signal),
+      this.run.ports.reasoner.think({ source: this.run.source, instruction: this.run.instruction, allowOps }, this.run.signal),
     );
     if (!thinking) return fallback;
-    const ops = this.run.ports.workbench ? (thinking.reply.ops ?? []) : [];
+    const ops = allowOps ? (thinking.reply.ops ?? []) : [];
     const instruction = thinking.reply.instruction ?? (ops.length > 0 ? null : this.run.instruction);
     return { thinking, instruction, ops, scope: thinking.reply.scope };
   }
@@ -307,7 +314,7 @@ class EditLoop {
 
   private mapChanges(round: number, baseImage: Picture, image: Picture): Promise<ChangeEvidence | undefined> {
     const workbench = this.run.ports.workbench;
-    if (!workbench) return Promise.resolve(undefined);
+    if (!workbench || !this.settings.changeMap) return Promise.resolve(undefined);
     const mapping = this.tolerate("change_map", round, () => workbench.changeMap(baseImage, image));
     mapping.catch(() => undefined);
     return mapping;

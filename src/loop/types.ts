@@ -40,6 +40,8 @@ export interface ChangeEvidence {
 export interface ThinkInput {
   source: Picture;
   instruction: string;
+  /** Whether the reply may hand exact operations to the workbench; when false the instruction must carry the whole request. */
+  allowOps: boolean;
 }
 export interface DescribeInput {
   source: Picture;

@@ -99,8 +99,9 @@ export function describeEvidence(evidence: ChangeEvidence, maxRegions = 6): stri
   return `${changed} Changed regions, as fractions of the image's width and height from its top-left corner, largest first: ${regions.join("; ")}${more}.`;
 }
 
-function checkThink(reply: ThinkReply, request: string): string | undefined {
+function checkThink(reply: ThinkReply, request: string, allowOps: boolean): string | undefined {
   if (reply.instruction === null) {
+    if (!allowOps) return "instruction: must be the edit instruction; exact operations are off, so it can never be null";
     return reply.ops?.length ? undefined : 'instruction: null is allowed only when "ops" cover the whole request, and "ops" is empty';
   }
   const mismatch = languageMismatch(request, reply.instruction);
@@ -134,8 +135,8 @@ export class MllmReasoner implements Reasoner {
   }
 
   think(input: ThinkInput, signal?: AbortSignal): Promise<StepCall<ThinkReply>> {
-    const vars = { instruction: input.instruction, language: languageOf(input.instruction) };
-    const check = (reply: ThinkReply) => checkThink(reply, input.instruction);
+    const vars = { instruction: input.instruction, language: languageOf(input.instruction), ops: input.allowOps ? "on" : "" };
+    const check = (reply: ThinkReply) => checkThink(reply, input.instruction, input.allowOps);
     return this.run({ step: "think", schema: ThinkReplySchema, vars, images: [input.source], check }, signal);
   }
 

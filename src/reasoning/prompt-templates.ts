@@ -9,12 +9,12 @@ import { ReasonEditError } from "../errors.js";
 export const STEP_NAMES = ["think", "describe", "assess", "conclude", "score-sc", "score-pq"] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
-export const PLACEHOLDERS = ["instruction", "language", "description", "score", "reason", "evidence"] as const;
+export const PLACEHOLDERS = ["instruction", "language", "description", "score", "reason", "evidence", "ops"] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type TemplateVars = Partial<Record<Placeholder, string>>;
 
 const STEP_PLACEHOLDERS: Record<StepName, readonly Placeholder[]> = {
-  think: ["instruction", "language"],
+  think: ["instruction", "language", "ops"],
   describe: ["instruction"],
   assess: ["instruction", "description"],
   conclude: ["instruction", "score", "reason", "evidence"],
@@ -53,9 +53,10 @@ export interface RenderedPrompt {
 const COMMENT = /<!--[\s\S]*?-->/g;
 const MARKER = /^---(system|user)---[ \t]*$/gm;
 const TAG = /\{\{(.*?)\}\}/g;
-const TAG_NAME = /^\s*([#/]?)([a-z_]+)\s*$/;
+const TAG_NAME = /^\s*([#^/]?)([a-z_]+)\s*$/;
 // The newline after a section's tags goes with them, so an omitted section leaves no blank lines behind.
-const SECTION = /\{\{#([a-z_]+)\}\}\n?([\s\S]*?)\{\{\/\1\}\}\n?/g;
+// {{#name}} keeps its text when name has a value, {{^name}} when it has none.
+const SECTION = /\{\{([#^])([a-z_]+)\}\}\n?([\s\S]*?)\{\{\/\2\}\}\n?/g;
 const VARIABLE = /\{\{\s*([a-z_]+)\s*\}\}/g;
 
 function templateError(file: string, problem: string, hint: string): ReasonEditError {
@@ -87,8 +88,8 @@ function checkTags(step: StepName, text: string, file: string): void {
       throw templateError(file, `unknown placeholder ${tag}`, `The ${step} template may use ${allowedList}.`);
     }
   }
-  const unpaired = text.replace(SECTION, "").match(/\{\{\s*[#/][a-z_]+\s*\}\}/);
-  if (unpaired) throw templateError(file, `section tag ${unpaired[0]} has no partner`, "Write a section as {{#name}}…{{/name}}.");
+  const unpaired = text.replace(SECTION, "").match(/\{\{\s*[#^/][a-z_]+\s*\}\}/);
+  if (unpaired) throw templateError(file, `section tag ${unpaired[0]} has no partner`, "Write a section as {{#name}}…{{/name}} (or {{^name}}…{{/name}}).");
 }
 
 function checkFields(step: StepName, text: string, file: string): void {
@@ -121,7 +122,7 @@ export function parseTemplate(step: StepName, raw: string, file: string, builtIn
 function renderText(text: string, vars: TemplateVars): string {
   const value = (name: string): string => vars[name as Placeholder] ?? "";
   // One pass per kind, so text inside a value (say a user's "{{x}}") is never expanded.
-  const withSections = text.replace(SECTION, (_match, name: string, inner: string) => (value(name) === "" ? "" : inner));
+  const withSections = text.replace(SECTION, (_match, kind: string, name: string, inner: string) => ((value(name) === "") === (kind === "^") ? inner : ""));
   return withSections.replace(VARIABLE, (_match, name: string) => value(name)).trim();
 }
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fault, startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
-import { reasoningResponder } from "../fakes/reasoning-responder.mjs";
+import { reasoningResponder, stepOf } from "../fakes/reasoning-responder.mjs";
 import { RunRecordSchema } from "../../src/runs/run-record.js";
 import { cleanEnv, makeTempHome, runCli } from "./run-cli.js";
 
@@ -180,6 +180,23 @@ describe("reasonedit edit", () => {
     expect(JSON.parse(fromEnv.stdout.toString()).rounds).toHaveLength(2);
     const fromFlag = await edit(["cat.png", "snow", "--json", "-q", "--rounds", "1", ...customUrls()], { REASONEDIT_ROUNDS: "2" });
     expect(JSON.parse(fromFlag.stdout.toString()).rounds).toHaveLength(1);
+  });
+
+  it("runs the paper's pipeline with --no-ops --no-change-map --no-preserve: no ops asked for, no heat-map sent", async () => {
+    const think = { instruction: "rotate the cat 90 degrees", changed: true, scope: "local", ops: [{ op: "rotate", degrees: 90 }] };
+    fake.setChat(reasoningResponder({ think, verdicts: ["success"] }));
+    const result = await edit(["cat.png", "rotate it", "--json", "-q", "--no-ops", "--no-change-map", "--no-preserve", ...customUrls()]);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout.toString("utf8"));
+    expect(json.ops).toEqual([]);
+    const chats = fake.requestsOf("chat");
+    const thinkText = JSON.stringify(chats.find((request) => stepOf(request.body) === "think")!.body);
+    expect(thinkText).toContain('Give \\"ops\\": [] always');
+    expect(chats.find((request) => stepOf(request.body) === "conclude")!.images).toHaveLength(2);
+    const meta = await sharp(json.output).metadata();
+    expect([meta.width, meta.height]).toEqual([451, 300]);
+    const record = JSON.parse(readFileSync(json.run_record, "utf8"));
+    expect(record.settings).toMatchObject({ ops: false, changeMap: false, preserve: false });
   });
 
   it("on Ctrl-C stops the calls in flight, exits 130 and records the run as interrupted", async () => {

@@ -16,6 +16,13 @@ describe("settings", () => {
     expect(() => resolveSettings({ file: { colour: "red" } as Record<string, unknown>, filePath: "/x/reasonedit.config.json" })).toThrow(/unknown setting colour in/);
   });
 
+  it("switch exact ops and the change map off from the config file or the environment", () => {
+    expect(resolveSettings({})).toMatchObject({ ops: true, changeMap: true, preserve: true });
+    expect(resolveSettings({ file: { ops: false, changeMap: false } })).toMatchObject({ ops: false, changeMap: false });
+    expect(resolveSettings({ env: settingsFromEnv({ REASONEDIT_OPS: "false", REASONEDIT_CHANGE_MAP: "0" }) })).toMatchObject({ ops: false, changeMap: false });
+    expect(() => resolveSettings({ env: settingsFromEnv({ REASONEDIT_CHANGE_MAP: "maybe" }) })).toThrow(/--change-map \(from REASONEDIT_CHANGE_MAP\)/);
+  });
+
   it("refuse several candidates without reflection, which is what compares them", () => {
     expect(() => resolveSettings({ flags: { candidates: "3", reflect: false } })).toThrow(/--candidates/);
     expect(resolveSettings({ flags: { candidates: "3" } }).candidates).toBe(3);

@@ -4,6 +4,7 @@ import { capAssessment, selectBest } from "../../src/loop/policies.js";
 import { ReasonEditError } from "../../src/errors.js";
 import {
   LabellingEditor,
+  LabellingWorkbench,
   ScriptedReasoner,
   failed,
   invalidReply,
@@ -162,6 +163,50 @@ describe("the edit loop", () => {
     expect(result.rounds[0]!.chosen).toBe(1);
     expect(editor.requests[3]!.instruction).toBe("b");
     expect(labelOf(editor.requests[3]!.image)).toContain("#8");
+  });
+});
+
+describe("the extras beyond the paper can each be switched off", () => {
+  const rotateAndWarm = { instruction: "warm the light", changed: true, scope: "local" as const, ops: [{ op: "rotate" as const, degrees: 90 as const }] };
+
+  async function runWith(settings: Partial<LoopSettings>) {
+    const reasoner = new ScriptedReasoner([{ verdict: success() }], rotateAndWarm);
+    const editor = new LabellingEditor();
+    const workbench = new LabellingWorkbench();
+    const result = await runEditLoop({ source, instruction: "rotate it and warm the light", settings: { ...DEFAULT_LOOP_SETTINGS, seed: 1, ...settings }, ports: { reasoner, editor, workbench } });
+    const concluded = reasoner.calls.find((c) => c.step === "conclude")!.input as { evidence?: unknown };
+    const thought = reasoner.calls.find((c) => c.step === "think")!.input as { allowOps: boolean };
+    return { result, editor, workbench, concluded, thought };
+  }
+
+  it("by default applies exact ops, maps the changes for conclude and preserves a local edit", async () => {
+    const { result, editor, workbench, concluded, thought } = await runWith({});
+    expect(thought.allowOps).toBe(true);
+    expect(result.ops).toEqual(rotateAndWarm.ops);
+    expect(labelOf(editor.requests[0]!.image)).toBe("source + rotate");
+    expect(workbench.calls.sort()).toEqual(["change_map", "ops", "preserve"]);
+    expect(concluded.evidence).toBeDefined();
+  });
+
+  it("--no-ops tells think so, ignores any ops it still returns and edits the untouched source", async () => {
+    const { result, editor, workbench, thought } = await runWith({ ops: false });
+    expect(thought.allowOps).toBe(false);
+    expect(result.ops).toEqual([]);
+    expect(labelOf(editor.requests[0]!.image)).toBe("source");
+    expect(workbench.calls).not.toContain("ops");
+  });
+
+  it("--no-change-map sends conclude no evidence and never maps", async () => {
+    const { workbench, concluded } = await runWith({ changeMap: false });
+    expect(concluded.evidence).toBeUndefined();
+    expect(workbench.calls).not.toContain("change_map");
+  });
+
+  it("all three off run the paper's pipeline: no pixel work at all", async () => {
+    const { result, workbench, concluded } = await runWith({ ops: false, changeMap: false, preserve: false });
+    expect(workbench.calls).toEqual([]);
+    expect(concluded.evidence).toBeUndefined();
+    expect(result.rounds[0]!.candidates[0]!.preservedShare).toBeUndefined();
   });
 });
 

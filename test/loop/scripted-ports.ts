@@ -1,6 +1,9 @@
 // In-memory Reasoner and Editor that implement the loop's ports, scripted per test, recording every call.
 import { ReasonEditError } from "../../src/errors.js";
 import type {
+  ChangeEvidence,
+  ExactOp,
+  Workbench,
   AssessInput,
   AssessReply,
   ConcludeInput,
@@ -129,5 +132,23 @@ export class LabellingEditor implements Editor {
     this.inFlight--;
     const label = `${labelOf(request.image)} → ${request.instruction}#${request.seed}`;
     return { image: picture(label, request.image.width, request.image.height), ms: this.delayMs };
+  }
+}
+
+/** A workbench that labels what it did, so tests can see which pixel steps the loop asked for. */
+export class LabellingWorkbench implements Workbench {
+  readonly calls: string[] = [];
+
+  async applyOps(image: Picture, ops: readonly ExactOp[]): Promise<Picture> {
+    this.calls.push("ops");
+    return picture(`${labelOf(image)} + ${ops.map((op) => op.op).join(",")}`, image.width, image.height);
+  }
+  async changeMap(_base: Picture, candidate: Picture): Promise<ChangeEvidence> {
+    this.calls.push("change_map");
+    return { heatmap: picture(`map of ${labelOf(candidate)}`), changedShare: 0.1, boxes: [], meanDifference: 3 };
+  }
+  async preserve(_base: Picture, candidate: Picture): Promise<{ image: Picture; preservedShare: number }> {
+    this.calls.push("preserve");
+    return { image: candidate, preservedShare: 0 };
   }
 }

@@ -76,7 +76,7 @@ function textSent(request: ChatRequest | undefined): string {
 describe("MllmReasoner requests", () => {
   it("sends think a system message, then the text, then the source image, with the reply's JSON schema", async () => {
     const { reasoner, chat } = reasonerWith(['{"instruction": "Turn the sky blue.", "changed": true, "scope": "global", "ops": []}']);
-    const call = await reasoner.think({ source, instruction: "make the sky blue" });
+    const call = await reasoner.think({ source, instruction: "make the sky blue", allowOps: true });
     const request = chat.requests[0];
     expect(request?.messages.map((message) => message.role)).toEqual(["system", "user"]);
     expect(userParts(request).map((part) => part.type)).toEqual(["text", "image_url"]);
@@ -209,9 +209,26 @@ describe("MllmReasoner corrective re-ask", () => {
 
   it("re-asks when think answers null without ops", async () => {
     const { reasoner, chat } = reasonerWith(['{"instruction": null, "ops": []}', '{"instruction": null, "ops": [{"op": "rotate", "degrees": 90}]}']);
-    const call = await reasoner.think({ source, instruction: "rotate it 90 degrees clockwise" });
+    const call = await reasoner.think({ source, instruction: "rotate it 90 degrees clockwise", allowOps: true });
     expect(call.reply.ops).toEqual([{ op: "rotate", degrees: 90 }]);
     expect(chat.requests[1]?.messages.at(-1)?.content).toContain('null is allowed only when "ops" cover the whole request');
+  });
+
+  it("with exact ops off, asks think for no ops and re-asks a null instruction", async () => {
+    const { reasoner, chat } = reasonerWith(['{"instruction": null, "ops": [{"op": "rotate", "degrees": 90}]}', '{"instruction": "Rotate the image 90 degrees clockwise.", "ops": []}']);
+    const call = await reasoner.think({ source, instruction: "rotate it 90 degrees clockwise", allowOps: false });
+    expect(textSent(chat.requests[0])).toContain('Give "ops": [] always');
+    expect(textSent(chat.requests[0])).not.toContain('{"op": "crop"');
+    expect(chat.requests[1]?.messages.at(-1)?.content).toContain("exact operations are off, so it can never be null");
+    expect(call.reply.instruction).toBe("Rotate the image 90 degrees clockwise.");
+  });
+
+  it("with exact ops on, lists the operations and not the ops-off rule", async () => {
+    const { reasoner, chat } = reasonerWith(['{"instruction": "Turn the sky blue."}']);
+    await reasoner.think({ source, instruction: "make the sky blue", allowOps: true });
+    expect(textSent(chat.requests[0])).toContain('{"op": "crop"');
+    expect(textSent(chat.requests[0])).not.toContain('Give "ops": [] always');
+    expect(textSent(chat.requests[0])).not.toMatch(/\{\{[#^/]?ops\}\}/);
   });
 });
 
@@ -221,7 +238,7 @@ describe("MllmReasoner keeps the user's language in think", () => {
       '{"instruction": "Replace the sky with a sunset.", "changed": true}',
       '{"instruction": "将天空替换为橙红色的晚霞。", "changed": true}',
     ]);
-    const call = await reasoner.think({ source, instruction: "把天空换成晚霞" });
+    const call = await reasoner.think({ source, instruction: "把天空换成晚霞", allowOps: true });
     expect(textSent(chat.requests[0])).toContain('Write "instruction" in Chinese.');
     expect(chat.requests[1]?.messages.at(-1)?.content).toContain("instruction: it must be written in Chinese, the language of the request");
     expect(call.reply.instruction).toBe("将天空替换为橙红色的晚霞。");
@@ -229,7 +246,7 @@ describe("MllmReasoner keeps the user's language in think", () => {
 
   it("leaves Latin-script requests to the model", async () => {
     const { reasoner, chat } = reasonerWith(['{"instruction": "Rends le ciel bleu."}']);
-    await reasoner.think({ source, instruction: "rends le ciel bleu" });
+    await reasoner.think({ source, instruction: "rends le ciel bleu", allowOps: true });
     expect(textSent(chat.requests[0])).toContain("the same language as the user's request");
     expect(chat.requests).toHaveLength(1);
   });

@@ -44,7 +44,7 @@ describe("built-in prompt templates", () => {
   });
 
   it("names the source image and the user's request in the think prompt, with the ops vocabulary", async () => {
-    const { system, user } = renderTemplate((await loadPromptSet()).think, { instruction: "rotate it 90 degrees", language: "Chinese" });
+    const { system, user } = renderTemplate((await loadPromptSet()).think, { instruction: "rotate it 90 degrees", language: "Chinese", ops: "on" });
     expect(system).toContain("rewriter");
     expect(user).toContain("Image 1 is the image the user wants to edit");
     expect(user).toContain("rotate it 90 degrees");
@@ -54,6 +54,13 @@ describe("built-in prompt templates", () => {
     }
     expect(user).toMatch(/"scope"[\s\S]*"local"[\s\S]*"global"/);
     expect(user).toContain("potassium deficiency");
+  });
+
+  it("renders an inverted section only when its value is empty", () => {
+    const template = parseTemplate("think", "instruction {{#ops}}with ops{{/ops}}{{^ops}}without ops{{/ops}}.", "t.md");
+    expect(renderTemplate(template, { ops: "on" }).user).toBe("instruction with ops.");
+    expect(renderTemplate(template, {}).user).toBe("instruction without ops.");
+    expect(() => parseTemplate("think", "instruction {{^ops}} open", "t.md")).toThrow(/no partner/);
   });
 
   it("keeps conclude's change-map section only when there is evidence", async () => {
