@@ -1,7 +1,7 @@
 // Shapes images for each model: ~1 MP PNG for the editor, small JPEG data URLs for the MLLM, and back from the editor.
 import sharp from "sharp";
 import { ReasonEditError } from "../errors.js";
-import type { ChangeEvidence, Picture, Reasoner } from "../loop/types.js";
+import type { Picture, Reasoner } from "../loop/types.js";
 import { prepareChangeMap } from "./change-map.js";
 import { prepareUpload } from "./editor-upload.js";
 import { openPixels, type InputImage } from "./input.js";
@@ -51,8 +51,9 @@ const mllmLongSides = new WeakMap<Picture, number>();
 export function reasonerForInput(reasoner: Reasoner, input: { width: number; height: number }): Reasoner {
   const longSide = Math.min(MLLM_LONG_SIDE, Math.max(input.width, input.height));
   if (longSide >= MLLM_LONG_SIDE) return reasoner;
-  const cap = <T extends { source?: Picture; edited?: Picture; evidence?: ChangeEvidence }>(stepInput: T): T => {
-    for (const picture of [stepInput.source, stepInput.edited, stepInput.evidence?.heatmap]) if (picture) limitMllmCopy(picture, longSide);
+  // The change map's heat-map is a small diagram of its own (≤ 512 px), not the input's detail: it is left as is.
+  const cap = <T extends { source?: Picture; edited?: Picture }>(stepInput: T): T => {
+    for (const picture of [stepInput.source, stepInput.edited]) if (picture) limitMllmCopy(picture, longSide);
     return stepInput;
   };
   return {
