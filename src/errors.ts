@@ -6,6 +6,7 @@ export const EXIT = {
   usage: 2,
   notAccepted: 3,
   provider: 4,
+  environment: 5,
   interrupted: 130,
   /** The reader of stdout went away (`| head -1`): 128 + SIGPIPE, as a shell reports it for any Unix tool. */
   brokenPipe: 141,
@@ -23,6 +24,8 @@ export type ErrorCode =
   | "input_too_large"
   | "input_download"
   | "output_unwritable"
+  | "environment"
+  | "locked"
   | "manifest"
   | "prompt_template"
   | "cache_miss"
@@ -49,6 +52,8 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   input_too_large: EXIT.usage,
   input_download: EXIT.usage,
   output_unwritable: EXIT.usage,
+  environment: EXIT.environment,
+  locked: EXIT.environment,
   manifest: EXIT.usage,
   prompt_template: EXIT.usage,
   cache_miss: EXIT.usage,
@@ -76,7 +81,17 @@ export interface ReasonEditErrorOptions {
   requestId?: string;
   /** Milliseconds the provider asked us to wait (Retry-After), when it said. */
   retryAfterMs?: number;
+  /** Whether another attempt could succeed; defaults from the code (transient provider failures are). */
+  retryable?: boolean;
 }
+
+/** Transient by nature: 408/429/5xx, network failures, our own deadline. */
+const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set([
+  "provider_rate_limited",
+  "provider_unavailable",
+  "provider_timeout",
+  "provider_network",
+]);
 
 const MARKER = Symbol.for("reasonedit.error");
 
@@ -88,6 +103,7 @@ export class ReasonEditError extends Error {
   readonly status: number | undefined;
   readonly requestId: string | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly retryable: boolean;
 
   constructor(code: ErrorCode, message: string, options: ReasonEditErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -98,6 +114,13 @@ export class ReasonEditError extends Error {
     this.status = options.status;
     this.requestId = options.requestId;
     this.retryAfterMs = options.retryAfterMs;
+    this.retryable = options.retryable ?? RETRYABLE_CODES.has(code);
+  }
+
+  /** A copy with some options changed, e.g. `error.with({ retryable: false })`. */
+  with(changes: Partial<ReasonEditErrorOptions>): ReasonEditError {
+    const { hint, cause, provider, status, requestId, retryAfterMs, retryable } = this;
+    return new ReasonEditError(this.code, this.message, { hint, cause, provider, status, requestId, retryAfterMs, retryable, ...changes });
   }
 
   get exitCode(): ExitCode {
@@ -114,3 +137,45 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
   return EXIT_BY_CODE[code];
 }
 
+
+/** One failure as every sink shows it: stderr, --json, batch lines, run.json and eval results. */
+export interface ErrorReport {
+  code: string;
+  message: string;
+  hint?: string;
+  provider?: string;
+  status?: number;
+  request_id?: string;
+}
+
+/** An abort of ours (Ctrl-C, a stop signal) rather than a failure: recognised by name, as DOM and Node both name it. */
+export function isAbortError(error: unknown): boolean {
+  if (ReasonEditError.is(error)) return error.code === "interrupted";
+  return error instanceof Error && error.name === "AbortError";
+}
+
+export function errorReport(error: unknown): ErrorReport {
+  if (ReasonEditError.is(error)) {
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.hint ? { hint: error.hint } : {}),
+      ...(error.provider ? { provider: error.provider } : {}),
+      ...(error.status ? { status: error.status } : {}),
+      ...(error.requestId ? { request_id: error.requestId } : {}),
+    };
+  }
+  if (isAbortError(error)) return { code: "interrupted", message: "interrupted by the user" };
+  return { code: "internal", message: error instanceof Error ? error.message : String(error) };
+}
+
+/** "hf-inference, HTTP 503, request abc": where a provider failure happened, for a sentence; "" when unknown. */
+export function whereOf(report: ErrorReport): string {
+  return [report.provider, report.status && `HTTP ${report.status}`, report.request_id && `request ${report.request_id}`].filter(Boolean).join(", ");
+}
+
+/** The report as one line of text: the message, then where it happened. */
+export function describeReport(report: ErrorReport): string {
+  const where = whereOf(report);
+  return where ? `${report.message} (${where})` : report.message;
+}

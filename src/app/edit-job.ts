@@ -2,7 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Logger } from "pino";
-import { ReasonEditError } from "../errors.js";
+import { errorReport, isAbortError, ReasonEditError } from "../errors.js";
 import { loadInput, openPixels, type InputImage } from "../images/input.js";
 import { cropRegion } from "../images/ops.js";
 import { assertNotInput, defaultOutputPath, encodeOutput, encodePixelsOutput, outputFormatFor } from "../images/output.js";
@@ -165,14 +165,12 @@ async function failRecord(
   error: unknown,
   seen: Pick<LoopResult, "thinking" | "rounds"> & { wallMs: number },
 ): Promise<void> {
-  const interrupted = ReasonEditError.is(error) ? error.code === "interrupted" : error instanceof Error && error.name === "AbortError";
+  const interrupted = isAbortError(error);
   record.status = interrupted ? "interrupted" : "error";
   record.finished = new Date().toISOString();
   record.thinking = seen.thinking ? stepRecord(seen.thinking) : null;
   record.totals = totalsOf(seen, seen.wallMs);
-  record.error = ReasonEditError.is(error)
-    ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
-    : { code: interrupted ? "interrupted" : "internal", message: error instanceof Error ? error.message : String(error) };
+  record.error = errorReport(error);
   await folder.writeRecord(record).catch(() => undefined);
 }
 

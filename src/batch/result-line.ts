@@ -1,5 +1,5 @@
 // The JSONL result line of one item, as printed on stdout the moment the item finishes.
-import { EXIT, exitCodeFor, ReasonEditError, type ErrorCode } from "../errors.js";
+import { errorReport, EXIT, exitCodeFor, type ErrorCode, type ErrorReport } from "../errors.js";
 import type { RunRecord } from "../runs/run-record.js";
 
 export type ItemStatus = "accepted" | "not_accepted" | "error";
@@ -10,7 +10,7 @@ export interface ResultLine {
   status: ItemStatus;
   output: string | null;
   rounds: number;
-  error: { code: string; message: string } | null;
+  error: ErrorReport | null;
   /** Calls made by this process for the item (0 for an item skipped by --resume). */
   calls: { mllm: number; editor: number };
   tokens: number;
@@ -51,7 +51,7 @@ export function resumedLine(item: { id: string; line: number }, record: RunRecor
   return { ...settled, rounds: record.rounds.length, calls: { mllm: 0, editor: 0 }, tokens: 0, run_record: recordPath, resumed: true };
 }
 
-export function errorLine(item: { id: string | null; line: number }, error: { code: string; message: string }, count: CallCount, wallMs: number, recordPath: string | null = null): ResultLine {
+export function errorLine(item: { id: string | null; line: number }, error: ErrorReport, count: CallCount, wallMs: number, recordPath: string | null = null): ResultLine {
   return {
     id: item.id,
     line: item.line,
@@ -67,17 +67,12 @@ export function errorLine(item: { id: string | null; line: number }, error: { co
   };
 }
 
-export function describeError(error: unknown): { code: string; message: string } {
-  if (ReasonEditError.is(error)) {
-    const where = [error.provider, error.status && `HTTP ${error.status}`, error.requestId && `request ${error.requestId}`].filter(Boolean).join(", ");
-    return { code: error.code, message: where ? `${error.message} (${where})` : error.message };
-  }
-  if (error instanceof Error && error.name === "AbortError") return { code: "interrupted", message: "interrupted by the user" };
-  return { code: "internal", message: error instanceof Error ? error.message : String(error) };
+export function describeError(error: unknown): ErrorReport {
+  return errorReport(error);
 }
 
-function errorOfRecord(record: RunRecord): { code: string; message: string } {
-  return record.error ? { code: record.error.code, message: record.error.message } : { code: "internal", message: "the earlier run ended in an error" };
+function errorOfRecord(record: RunRecord): ErrorReport {
+  return record.error ?? { code: "internal", message: "the earlier run ended in an error" };
 }
 
 /** The exit code an item error maps to on its own: 4 for provider failures, 130 for interrupts, 1 for bugs, 2 for bad input. */

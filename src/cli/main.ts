@@ -1,6 +1,6 @@
 // The program: registers each command, runs it, and maps every error to one message and one exit code.
 import { Command, CommanderError } from "commander";
-import { EXIT, ReasonEditError } from "../errors.js";
+import { describeReport, errorReport, EXIT, ReasonEditError } from "../errors.js";
 import { redactSecrets } from "../redact.js";
 import { VERSION } from "../version.js";
 import { isBrokenPipe, watchForBrokenPipe } from "./broken-pipe.js";
@@ -61,9 +61,9 @@ export function reportError(error: unknown, io: CliIo): number {
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
   if (ReasonEditError.is(error)) {
-    const where = [error.provider, error.status && `HTTP ${error.status}`, error.requestId && `request ${error.requestId}`].filter(Boolean).join(", ");
-    write(`reasonedit: ${error.message}${where ? ` (${where})` : ""}`);
-    if (error.hint) write(`  → ${error.hint}`);
+    const report = errorReport(error);
+    write(`reasonedit: ${describeReport(report)}`);
+    if (report.hint) write(`  → ${report.hint}`);
     return error.exitCode;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);

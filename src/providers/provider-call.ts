@@ -1,11 +1,10 @@
 // One provider call as every adapter makes it: wait for the shared throttle, run under a deadline with a
 // recording fetch, map failures to ReasonEditError, and retry the transient ones.
 import type { Logger } from "pino";
-import { ReasonEditError } from "../errors.js";
 import { withDeadline } from "./deadline.js";
 import { toReasonEditError, type ErrorContext, type ProviderRole } from "./error-mapping.js";
 import { createFetchRecorder } from "./fetch-recorder.js";
-import { markFinal, retryProviderCall } from "./retry.js";
+import { retryProviderCall } from "./retry.js";
 import type { HostedModelOptions } from "./hosted-model-options.js";
 import { displayUrl } from "./route.js";
 import { SharedThrottle } from "./throttle.js";
@@ -69,7 +68,7 @@ export function callProvider<T>(
       if (signal?.aborted) throw error;
       const mapped = toReasonEditError(error, { ...settings.context, recorded: recorder.lastFailure() });
       if (mapped.code === "provider_rate_limited") settings.throttle.rateLimited(mapped.retryAfterMs);
-      if (settings.finalOnceAccepted && recorder.accepted()) throw acceptedJobFailure(mapped);
+      if (settings.finalOnceAccepted && recorder.accepted()) throw mapped.with({ retryable: false, hint: `${mapped.hint ?? ""} ${BILLED_NOTE}`.trim() });
       throw mapped;
     }
   };
@@ -81,9 +80,4 @@ export function callProvider<T>(
   });
 }
 
-function acceptedJobFailure(error: ReasonEditError): ReasonEditError {
-  const note = "The job was accepted and may still finish and be billed, so it was not submitted again.";
-  const { code, message, cause, provider, status, requestId, retryAfterMs } = error;
-  const hint = error.hint ? `${error.hint} ${note}` : note;
-  return markFinal(new ReasonEditError(code, message, { cause, provider, status, requestId, retryAfterMs, hint }));
-}
+const BILLED_NOTE = "The job was accepted and may still finish and be billed, so it was not submitted again.";

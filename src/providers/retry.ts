@@ -1,7 +1,7 @@
 // Bounded, jittered retries for provider calls: transient failures are retried, everything a user must fix is not.
 import pRetry, { AbortError } from "p-retry";
 import type { Logger } from "pino";
-import { ReasonEditError, type ErrorCode } from "../errors.js";
+import { ReasonEditError } from "../errors.js";
 import { sleep } from "./throttle.js";
 
 export interface RetryOptions {
@@ -19,23 +19,9 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set([
-  "provider_rate_limited",
-  "provider_unavailable",
-  "provider_timeout",
-  "provider_network",
-]);
-const finalErrors = new WeakSet<ReasonEditError>();
-
-/** Transient by nature: 408/429/5xx, network failures, our own deadline. */
+/** Only ReasonEditErrors that say so are retried; the error decides (see ReasonEditError.retryable). */
 export function isRetryable(error: unknown): boolean {
-  return ReasonEditError.is(error) && RETRYABLE_CODES.has(error.code) && !finalErrors.has(error);
-}
-
-/** Excludes one error from retries even though its code is transient, e.g. a poll failure on a job already billed. */
-export function markFinal(error: ReasonEditError): ReasonEditError {
-  finalErrors.add(error);
-  return error;
+  return ReasonEditError.is(error) && error.retryable;
 }
 
 /** Equal jitter on an exponential curve: half fixed, half random, never above the cap. */

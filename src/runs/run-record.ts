@@ -45,6 +45,16 @@ export const RoundRecordSchema = z.object({
 });
 export type RoundRecord = z.infer<typeof RoundRecordSchema>;
 
+/** The error report (see errors.ts) as a run record stores it. */
+const ErrorReportSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string().optional(),
+  provider: z.string().optional(),
+  status: z.number().optional(),
+  request_id: z.string().optional(),
+});
+
 export const RunStatusSchema = z.enum(["running", "accepted", "not_accepted", "error", "interrupted"]);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
@@ -78,7 +88,7 @@ export const RunRecordSchema = z.object({
   output: z.string().nullable(),
   failures: z.array(z.object({ step: z.string(), code: z.string(), message: z.string(), round: z.number().optional() })),
   totals: z.object({ mllm_calls: z.number(), editor_calls: z.number(), cached_calls: z.number(), tokens: z.number(), wall_ms: z.number() }),
-  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).nullable(),
+  error: ErrorReportSchema.nullable(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 

@@ -58,6 +58,7 @@ describe("exit codes", () => {
     const run = spawnBatch(["manifest.jsonl", "--out-dir", "out", "-j", "1", "--max-retries", "0", ...modelFlags()], { cwd: dir });
     expect((await run.exited).code).toBe(4);
     expect(run.lines.map((line) => line.error?.code ?? line.status).sort()).toEqual(["accepted", "provider_auth"]);
+    expect(run.lines.find((line) => line.status === "error")?.error).toMatchObject({ status: 401, hint: expect.any(String) });
     expect(run.stderr()).toMatch(/--retry-errors/);
 
     const retried = spawnBatch(["manifest.jsonl", "--out-dir", "out", "--retry-errors", ...modelFlags()], { cwd: dir });

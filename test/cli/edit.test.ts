@@ -84,15 +84,16 @@ describe("reasonedit edit", () => {
 
   it("fails with exit 4 naming the status when the editor keeps failing, and records the error", async () => {
     fake.setChat(reasoningResponder());
-    fake.fail("edit", fault.unavailable(), fault.unavailable());
+    const unavailable = () => fault.status(503, { headers: { "x-request-id": "req-503-abc" } });
+    fake.fail("edit", unavailable(), unavailable());
     const result = await edit(["cat.png", "make it snow", ...customUrls()]);
     expect(result.code).toBe(4);
-    expect(result.stderr).toMatch(/503/);
+    expect(result.stderr).toMatch(/HTTP 503, request req-503-abc/);
     expect(fake.requestsOf("edit")).toHaveLength(2);
     expect(existsSync(join(home.dir, "cat.edited.png"))).toBe(false);
     const record = JSON.parse(readFileSync(runRecords()[0]!, "utf8"));
     expect(record.status).toBe("error");
-    expect(record.error.code).toBe("provider_unavailable");
+    expect(record.error).toMatchObject({ code: "provider_unavailable", status: 503, request_id: "req-503-abc" });
     expect(record.thinking.reply.instruction).toBe("make the cat's fur white as snow");
     expect(record.totals.mllm_calls).toBeGreaterThanOrEqual(1);
   });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ReasonEditError } from "../../src/errors.js";
 import { parseRetryAfter } from "../../src/providers/fetch-recorder.js";
-import { backoffDelayMs, isRetryable, markFinal, retryDelayMs, retryProviderCall } from "../../src/providers/retry.js";
+import { backoffDelayMs, isRetryable, retryDelayMs, retryProviderCall } from "../../src/providers/retry.js";
 import { captureLogger } from "../fakes/capture-logger.js";
 
 describe("parseRetryAfter", () => {
@@ -46,7 +46,8 @@ describe("retryable errors", () => {
     expect(isRetryable(new ReasonEditError("provider_network", "reset"))).toBe(true);
     expect(isRetryable(new ReasonEditError("provider_auth", "401"))).toBe(false);
     expect(isRetryable(new ReasonEditError("provider_output", "junk"))).toBe(false);
-    expect(isRetryable(markFinal(new ReasonEditError("provider_timeout", "slow")))).toBe(false);
+    expect(isRetryable(new ReasonEditError("provider_timeout", "slow", { retryable: false }))).toBe(false);
+    expect(isRetryable(new ReasonEditError("provider_timeout", "slow").with({ retryable: false }))).toBe(false);
     expect(isRetryable(new Error("plain"))).toBe(false);
   });
 });

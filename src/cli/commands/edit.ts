@@ -1,6 +1,6 @@
 // `reasonedit edit <image> <instruction...>`: one reasoned edit, with a run record.
 import { Command } from "commander";
-import { EXIT, ReasonEditError } from "../../errors.js";
+import { errorReport, EXIT, ReasonEditError } from "../../errors.js";
 import { isImageFile } from "../../images/image-file.js";
 import { redactSecrets } from "../../redact.js";
 import { addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
@@ -104,16 +104,5 @@ function refuseMoreImages(image: string, instruction: string, cwd: string): void
 
 /** What --json prints when the run failed: the error, and the run record when one was started. */
 function errorJson(error: unknown, recordPath: string | undefined): Record<string, unknown> {
-  const known = ReasonEditError.is(error);
-  return {
-    status: "error",
-    error: {
-      code: known ? error.code : "internal",
-      message: error instanceof Error ? error.message : String(error),
-      ...(known && error.hint ? { hint: error.hint } : {}),
-      ...(known && error.status ? { status: error.status } : {}),
-      ...(known && error.provider ? { provider: error.provider } : {}),
-    },
-    run_record: recordPath ?? null,
-  };
+  return { status: "error", error: errorReport(error), run_record: recordPath ?? null };
 }

@@ -1,7 +1,7 @@
 // `reasonedit eval <benchmark>`: single-pass vs reasoning modes over a GEdit-shaped benchmark, scored by a judge model.
 import { access } from "node:fs/promises";
 import { Command } from "commander";
-import { EXIT, ReasonEditError } from "../../errors.js";
+import { describeReport, EXIT, ReasonEditError } from "../../errors.js";
 import type { BenchmarkItem } from "../../eval/benchmark.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_JUDGE, type EvalOptions } from "../../eval/eval-options.js";
 import type { ModeOutcome } from "../../eval/outcome.js";
@@ -17,13 +17,13 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .command("eval")
     .description("score single-pass editing against thinking and reflection on a benchmark, with a separate judge model")
     .argument("<benchmark>", 'JSONL in GEdit-Bench\'s shape: {"key", "task_type", "instruction", "input_image", "language"?, "knowledge_hint"?}')
-    .option("--modes <list>", "comma-separated: single, think, loop, reroll  [all four]")
+    .option("--modes <list>", "comma-separated: single, think, loop, reroll, full (loop plus exact ops, preserve, change map)  [single,think,loop,reroll]")
     .option("--out-dir <dir>", "where reports and every mode's images go  [./reasonedit-eval/<benchmark name>]")
     .option("--judge <model>", `judge model for VIEScore  [${DEFAULT_JUDGE}]`)
     .option("--judge-provider <provider>", 'provider for the judge, or "auto"  [auto]')
     .option("--judge-url <url>", "OpenAI-compatible server for the judge (key in REASONEDIT_JUDGE_API_KEY)")
     .option("--judge-repeats <k>", "judge each image k times and report the spread  [1]")
-    .option("--min-score <O>", "exit 3 when the loop mode's overall O is below this (0–10)")
+    .option("--min-score <O>", "exit 3 when the loop mode's O (full's when loop does not run) is below this in any language (0–10)")
     .option("-j, --concurrency <n>", `items evaluated at once  [${DEFAULT_CONCURRENCY}]`);
   addModelOptions(command);
   addLoopOptions(command);
@@ -158,7 +158,7 @@ function progressReporter(context: CommandContext, total: number): (item: Benchm
     done += 1;
     const result =
       outcome.status === "error"
-        ? `error ${outcome.error?.code}: ${outcome.error?.message}`
+        ? `error ${outcome.error?.code}: ${outcome.error ? describeReport(outcome.error) : ""}`
         : `O ${formatScore(outcome.scores.O)} (SC ${formatScore(outcome.scores.SC)}, PQ ${formatScore(outcome.scores.PQ)}), ${outcome.cost.editor_calls} edit${outcome.cost.editor_calls === 1 ? "" : "s"}`;
     context.say(`[${done}/${total}] ${item.key} ${outcome.mode}: ${result}`);
   };
@@ -176,7 +176,7 @@ function summaryLines(report: EvalReport, files: ReportFiles): string[] {
       `${m.delta_vs_single ? `, ΔO ${formatDelta(m.delta_vs_single.overall.O)} vs single` : ""}` +
       `${m.items.errors ? `, ${m.items.errors} errors` : ""}${m.missing.O ? `, ${m.missing.O} unscored` : ""}`,
   );
-  const gate = report.gate ? [`gate: loop O ${formatScore(report.gate.O)} vs --min-score ${report.gate.min_score}: ${report.gate.passed ? "passed" : "FAILED"}`] : [];
+  const gate = report.gate ? [`gate: ${report.gate.mode} O ${formatScore(report.gate.O)} vs --min-score ${report.gate.min_score}: ${report.gate.passed ? "passed" : "FAILED"}`] : [];
   return [...lines, ...gate, `report: ${files.html}`, `        ${files.markdown}`, `        ${files.json}`];
 }
 

@@ -2,7 +2,7 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { Command } from "commander";
-import { EXIT, ReasonEditError } from "../../errors.js";
+import { describeReport, EXIT, ReasonEditError } from "../../errors.js";
 import type { CandidateRecord, RoundRecord, RunRecord } from "../../runs/run-record.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
 import { roundJson } from "../render.js";
@@ -89,7 +89,7 @@ function runLines({ record, recordPath }: LoadedRun): string[] {
     ...record.rounds.flatMap((round) => roundLines(round, record.kept_round)),
     `totals:      ${totals.mllm_calls} MLLM calls, ${totals.editor_calls} edits, ${totals.tokens} tokens${totals.cached_calls ? `, ${totals.cached_calls} from cache` : ""}, ${(totals.wall_ms / 1000).toFixed(1)}s`,
     ...(record.output ? [`output:      ${record.output}`] : []),
-    ...(record.error ? [`error:       ${record.error.code}: ${record.error.message}`] : []),
+    ...(record.error ? [`error:       ${record.error.code}: ${describeReport(record.error)}`] : []),
     `record:      ${recordPath}`,
   ];
 }
