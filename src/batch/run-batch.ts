@@ -5,6 +5,8 @@ import path from "node:path";
 import pLimit from "p-limit";
 import { runEditJob, type EditJob, type EditServices } from "../app/edit-job.js";
 import { loadInput, type InputImage } from "../images/input.js";
+import type { KeepImages } from "../config/settings.js";
+import { folderBytes } from "../runs/run-index.js";
 import type { LoopSettings } from "../loop/run-edit-loop.js";
 import { defaultOutputFor, RowChecker, type BatchItem, type RowProblem } from "./batch-item.js";
 import { rawIdOf } from "./batch-row.js";
@@ -34,6 +36,8 @@ export interface BatchRequest {
   seed?: number;
   settingsForRecord: Record<string, unknown>;
   cwd: string;
+  /** What each item's run record keeps beside run.json (default all). */
+  keepImages?: KeepImages;
 }
 
 export type BatchServices = Pick<EditServices, "reasoner" | "editor" | "workbench" | "models" | "logger" | "toolVersion">;
@@ -164,9 +168,9 @@ class BatchRunner {
     await rm(item.runDir, { recursive: true, force: true });
     try {
       const result = await runEditJob(this.jobFor(item, output), this.servicesFor(count, input));
-      return finishedLine(item, result.record, result.recordPath, performance.now() - started);
+      return finishedLine(item, result.record, result.recordPath, performance.now() - started, result.recordBytes + result.outputBytes);
     } catch (error) {
-      return errorLine(item, describeError(error), count, performance.now() - started, recordPathOf(item));
+      return errorLine(item, describeError(error), count, performance.now() - started, recordPathOf(item), await folderBytes(item.runDir));
     }
   }
 
@@ -181,6 +185,7 @@ class BatchRunner {
       runDir: item.runDir,
       settingsForRecord: { ...this.request.settingsForRecord, ...item.overrides, seed, batch: { manifest: this.source.label, line: item.line, id: item.id } },
       cwd: this.request.cwd,
+      ...(this.request.keepImages ? { keepImages: this.request.keepImages } : {}),
     };
   }
 

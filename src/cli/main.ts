@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   show: async () => (await import("./commands/show.js")).registerShowCommand,
   doctor: async () => (await import("./commands/doctor.js")).registerDoctorCommand,
   cache: async () => (await import("./commands/cache.js")).registerCacheCommand,
+  runs: async () => (await import("./commands/runs.js")).registerRunsCommand,
 };
 
 export async function buildProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {

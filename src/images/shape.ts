@@ -49,7 +49,7 @@ const mllmLongSides = new WeakMap<Picture, number>();
  * about 40× the image tokens for no detail the input ever had.
  */
 export function reasonerForInput(reasoner: Reasoner, input: { width: number; height: number }): Reasoner {
-  const longSide = Math.min(MLLM_LONG_SIDE, Math.max(input.width, input.height));
+  const longSide = mllmLongSideFor(input);
   if (longSide >= MLLM_LONG_SIDE) return reasoner;
   // The change map's heat-map is a small diagram of its own (≤ 512 px), not the input's detail: it is left as is.
   const cap = <T extends { source?: Picture; edited?: Picture }>(stepInput: T): T => {
@@ -66,6 +66,11 @@ export function reasonerForInput(reasoner: Reasoner, input: { width: number; hei
   };
 }
 
+/** The long side of the MLLM's copies for one input: 1024, or the input's own when it is smaller. */
+export function mllmLongSideFor(input: { width: number; height: number }): number {
+  return Math.min(MLLM_LONG_SIDE, Math.max(input.width, input.height));
+}
+
 /** Caps the long side of `picture`'s MLLM copy (a picture belongs to one job, so one cap per picture). */
 export function limitMllmCopy(picture: Picture, longSide: number): void {
   if (!dataUrlCache.has(picture)) mllmLongSides.set(picture, Math.min(longSide, mllmLongSides.get(picture) ?? MLLM_LONG_SIDE));
@@ -79,6 +84,15 @@ export function toMllmDataUrl(picture: Picture): Promise<string> {
   dataUrlCache.set(picture, encoding);
   encoding.catch(() => dataUrlCache.delete(picture));
   return encoding;
+}
+
+/**
+ * The JPEG the MLLM gets for a picture, as bytes: run records keep these as their evidence images, so they show
+ * exactly what reflection judged, at a few percent of a 1 MP PNG, for no extra encoding.
+ */
+export async function mllmJpeg(picture: Picture): Promise<Buffer> {
+  const url = await toMllmDataUrl(picture);
+  return Buffer.from(url.slice(url.indexOf(",") + 1), "base64");
 }
 
 async function encodeForMllm(picture: Picture, longSide: number): Promise<string> {

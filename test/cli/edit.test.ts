@@ -57,7 +57,7 @@ describe("reasonedit edit", () => {
     expect(record.concrete_instruction).toBe("make the cat's fur white as snow");
     expect(record.rounds.map((r) => r.instruction)).toEqual(["make the cat's fur white as snow", "make the whiskers white too"]);
     expect(record.kept_round).toBe(2);
-    for (const round of record.rounds) expect(existsSync(join(recordPath!, "..", round.candidates[0]!.image))).toBe(true);
+    for (const round of record.rounds) expect(existsSync(join(recordPath!, "..", round.candidates[0]!.image!))).toBe(true);
     expect(fake.requestsOf("edit")).toHaveLength(2);
   });
 

@@ -12,6 +12,7 @@ import type { ResultLine } from "../../batch/result-line.js";
 import type { ProgressMode } from "../../batch/progress.js";
 import { addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
+import { formatBytes, plural } from "../render.js";
 
 export function registerBatchCommand(program: Command, io: CliIo): void {
   const command = program
@@ -49,7 +50,8 @@ async function runBatchCommand(manifests: string[], cmd: Command, io: CliIo): Pr
   const request = await batchRequest(manifests, flags, settings, io.cwd);
   const mode = progressMode(context);
   const progress = createProgress({ mode, stream: io.stderr });
-  if (mode !== "off" && request.manifest !== "-") progress.setTotal(await countShardRows(request, io.stdin));
+  const total = mode !== "off" && request.manifest !== "-" ? await countShardRows(request, io.stdin) : undefined;
+  progress.setTotal(total);
   const interrupt = listenForInterrupts((line) => (settings.quiet ? undefined : progress.note(line)));
   const readerLeft = () => interrupt.end(new ReasonEditError("interrupted", "stdout was closed by its reader", { hint: "run the batch again with --resume" }));
   io.closed?.addEventListener("abort", readerLeft, { once: true });
@@ -58,7 +60,7 @@ async function runBatchCommand(manifests: string[], cmd: Command, io: CliIo): Pr
     const services = await createServices(settings, context.credentials, context.logger, { signal: interrupt.abort });
     const outcome = await runBatch(request, { services, stdin: io.stdin, emit: (line) => writeLine(io, line), progress, stop: interrupt.stop, abort: interrupt.abort });
     progress.stop();
-    for (const line of summaryLines(outcome.tally, outcome.stopped, performance.now() - started, request.outDir)) context.say(line);
+    for (const line of summaryLines(outcome.tally, { stopped: outcome.stopped, wallMs: performance.now() - started, outDir: request.outDir, ...(total !== undefined ? { total } : {}) })) context.say(line);
     if (io.closed?.aborted) context.say("  stdout was closed by its reader: no new items were started, the ones in flight were stopped");
     return batchExitCode(outcome.tally, { interrupted: outcome.stopped || interrupt.stop.aborted, passThreshold: flags.passThreshold });
   } finally {
@@ -81,6 +83,7 @@ async function batchRequest(manifests: string[], flags: BatchFlags, settings: Se
     ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
     settingsForRecord: recordableSettings(settings),
     cwd,
+    keepImages: settings.keepImages,
   };
 }
 
@@ -152,20 +155,37 @@ function writeLine(io: CliIo, line: ResultLine): Promise<void> {
   });
 }
 
-export function summaryLines(tally: BatchTally, stopped: boolean, wallMs: number, outDir: string): string[] {
+export interface BatchSummary {
+  stopped: boolean;
+  wallMs: number;
+  outDir: string;
+  /** The rows of this shard, when they were counted up front: a stopped batch then says "20 of 40 items". */
+  total?: number;
+}
+
+export function summaryLines(tally: BatchTally, summary: BatchSummary): string[] {
   const errorKinds = [
     tally.providerErrors && `${tally.providerErrors} provider`,
     tally.inputErrors && `${tally.inputErrors} bad row or image`,
     tally.interrupted && `${tally.interrupted} interrupted`,
     tally.internalErrors && `${tally.internalErrors} internal`,
   ].filter(Boolean);
-  const errors = `${tally.errors} error${tally.errors === 1 ? "" : "s"}${errorKinds.length ? ` (${errorKinds.join(", ")})` : ""}`;
+  const errors = `${plural(tally.errors, "error")}${errorKinds.length ? ` (${errorKinds.join(", ")})` : ""}`;
   const resumed = tally.resumed ? `; ${tally.resumed} settled by an earlier run` : "";
+  const judged = tally.accepted - tally.notJudged;
+  const outcomes = [
+    (judged > 0 || tally.notJudged === 0) && `${judged} accepted`,
+    tally.notJudged > 0 && `${tally.notJudged} done, not judged (--no-reflect)`,
+    `${tally.notAccepted} not accepted`,
+    errors,
+  ].filter(Boolean);
+  const items = summary.stopped && summary.total !== undefined && summary.total > tally.items ? `${tally.items} of ${plural(summary.total, "item")}` : plural(tally.items, "item");
+  const cached = tally.cachedCalls ? `, ${tally.cachedCalls} from cache` : "";
   const lines = [
-    `batch: ${tally.items} item${tally.items === 1 ? "" : "s"} — ${tally.accepted} accepted, ${tally.notAccepted} not accepted, ${errors}${resumed}`,
-    `  ${tally.mllmCalls} MLLM calls, ${tally.editorCalls} edits, ${tally.tokens} tokens, ${(wallMs / 1000).toFixed(1)}s → ${outDir}`,
+    `batch: ${items} — ${outcomes.join(", ")}${resumed}`,
+    `  ${plural(tally.mllmCalls, "MLLM call")}, ${plural(tally.editorCalls, "edit")}, ${plural(tally.tokens, "token")}${cached}, ${(summary.wallMs / 1000).toFixed(1)}s → ${summary.outDir} (${formatBytes(tally.bytesWritten)} written)`,
   ];
-  if (stopped) lines.push("  interrupted: the items above are finished and on disk; run the same command with --resume to do the rest");
-  else if (tally.providerErrors > 0) lines.push(`  → ${tally.providerErrors} item(s) failed at a provider: run the same command with --retry-errors to redo them`);
+  if (summary.stopped) lines.push("  interrupted: the items above are finished and on disk; run the same command with --resume to do the rest");
+  else if (tally.providerErrors > 0) lines.push(`  → ${plural(tally.providerErrors, "item")} failed at a provider: run the same command with --retry-errors to redo ${tally.providerErrors === 1 ? "it" : "them"}`);
   return lines;
 }

@@ -1,6 +1,7 @@
 // `reasonedit edit <image> <instruction...>`: one reasoned edit, with a run record.
 import { Command } from "commander";
 import { errorReport, EXIT, ReasonEditError } from "../../errors.js";
+import { extname } from "node:path";
 import { isImageFile } from "../../images/image-file.js";
 import { redactSecrets } from "../../redact.js";
 import { addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
@@ -27,7 +28,7 @@ export function registerEditCommand(program: Command, io: CliIo): void {
     const output = cmd.opts<{ output?: string }>().output;
     const settings = context.settings;
     const instruction = words.join(" ").trim();
-    checkRequest(instruction, output, settings.json);
+    await checkRequest(instruction, output, settings.json);
     refuseMoreImages(image, instruction, io.cwd);
     const loop = loopSettings(settings);
     let recordPath: string | undefined;
@@ -43,6 +44,7 @@ export function registerEditCommand(program: Command, io: CliIo): void {
           // The seed actually used, so a run can be repeated exactly.
           settingsForRecord: { ...recordableSettings(settings), seed: loop.seed },
           cwd: io.cwd,
+          keepImages: settings.keepImages,
         },
         {
           ...services,
@@ -68,10 +70,8 @@ export function registerEditCommand(program: Command, io: CliIo): void {
   });
 }
 
-const WRITABLE_EXTENSIONS = /\.(png|jpe?g|webp|avif|tiff?)$/i;
-
 /** Refuses, before any paid call, what could only fail or mislead at the end. */
-function checkRequest(instruction: string, output: string | undefined, json: boolean): void {
+async function checkRequest(instruction: string, output: string | undefined, json: boolean): Promise<void> {
   if (instruction === "") {
     throw new ReasonEditError("usage", "the instruction is empty", { hint: 'say what to change, e.g. reasonedit edit photo.jpg "make the sky stormy"' });
   }
@@ -79,9 +79,11 @@ function checkRequest(instruction: string, output: string | undefined, json: boo
     throw new ReasonEditError("usage", "-o - and --json both want stdout", { hint: "write the image to a file with -o, or drop --json" });
   }
   const name = output?.split(/[\\/]/).pop() ?? "";
-  if (output !== undefined && output !== "-" && name !== "" && name.includes(".") && !WRITABLE_EXTENSIONS.test(name)) {
+  // Loaded here, not at the top: it brings sharp, and `edit --help` should not wait for it.
+  const { formatOfExtension, writableExtensions } = await import("../../images/output.js");
+  if (output !== undefined && output !== "-" && name !== "" && name.includes(".") && formatOfExtension(extname(name)) === undefined) {
     throw new ReasonEditError("usage", `cannot write ${output}: unknown image extension`, {
-      hint: "use .png, .jpg, .webp, .avif or .tiff (the extension picks the format)",
+      hint: `use ${writableExtensions()} (the extension picks the format)`,
     });
   }
 }

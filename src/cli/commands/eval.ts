@@ -128,6 +128,7 @@ async function evaluate(benchmark: string, items: BenchmarkItem[], options: Eval
       outDir: options.outDir,
       concurrency: options.concurrency,
       settingsForRecord: { ...recordableSettings(settings), judge: judgeId },
+      keepImages: settings.keepImages,
       cwd: context.io.cwd,
     },
     services,
