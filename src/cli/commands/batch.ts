@@ -1,5 +1,4 @@
 // `reasonedit batch <manifest>`: many edits from JSONL/CSV, one result line per item on stdout.
-import { setMaxListeners } from "node:events";
 import path from "node:path";
 import { Command } from "commander";
 import { ReasonEditError } from "../../errors.js";
@@ -12,6 +11,7 @@ import type { ResultLine } from "../../batch/result-line.js";
 import type { ProgressMode } from "../../batch/progress.js";
 import { addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
+import { listenForBatchInterrupts } from "../interrupt.js";
 import { formatBytes, plural } from "../render.js";
 
 export function registerBatchCommand(program: Command, io: CliIo): void {
@@ -52,7 +52,7 @@ async function runBatchCommand(manifests: string[], cmd: Command, io: CliIo): Pr
   const progress = createProgress({ mode, stream: io.stderr });
   const total = mode !== "off" && request.manifest !== "-" ? await countShardRows(request, io.stdin) : undefined;
   progress.setTotal(total);
-  const interrupt = listenForInterrupts((line) => (settings.quiet ? undefined : progress.note(line)));
+  const interrupt = listenForBatchInterrupts((line) => (settings.quiet ? undefined : progress.note(line)));
   const readerLeft = () => interrupt.end(new ReasonEditError("interrupted", "stdout was closed by its reader", { hint: "run the batch again with --resume" }));
   io.closed?.addEventListener("abort", readerLeft, { once: true });
   const started = performance.now();
@@ -107,39 +107,6 @@ function inputsOf(args: string[], instruction: string | undefined, cwd: string):
 function progressMode(context: CommandContext): ProgressMode {
   if (context.settings.quiet) return "off";
   return context.io.stderr.isTTY ? "bar" : "lines";
-}
-
-/** First Ctrl-C (or SIGTERM): start nothing new, let in-flight items finish. Second: abort them. Third: quit at once. */
-function listenForInterrupts(say: (line: string) => void) {
-  const stop = new AbortController();
-  const abort = new AbortController();
-  // Every in-flight model call listens on `abort`; dozens at -j 32 are expected, not a leak.
-  setMaxListeners(0, abort.signal);
-  const onSignal = () => {
-    if (abort.signal.aborted) process.exit(130);
-    if (stop.signal.aborted) {
-      say("interrupted again: aborting the items in flight (Ctrl-C once more to quit at once)");
-      abort.abort(new ReasonEditError("interrupted", "interrupted by the user", { hint: "run the batch again with --resume" }));
-      return;
-    }
-    say("interrupted: no new items will start; waiting for the items in flight to finish (Ctrl-C again to abort them)");
-    stop.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return {
-    stop: stop.signal,
-    abort: abort.signal,
-    /** Stops at once: nothing new starts and the items in flight are aborted (their records say interrupted). */
-    end: (reason: ReasonEditError) => {
-      stop.abort(reason);
-      abort.abort(reason);
-    },
-    dispose: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
 }
 
 /**
