@@ -58,7 +58,7 @@ async function runBatchCommand(manifests: string[], cmd: Command, io: CliIo): Pr
   const started = performance.now();
   try {
     const services = await createServices(settings, context.credentials, context.logger, { signal: interrupt.abort });
-    const outcome = await runBatch(request, { services, stdin: io.stdin, emit: (line) => writeLine(io, line), progress, stop: interrupt.stop, abort: interrupt.abort });
+    const outcome = await runBatch(request, { services, stdin: io.stdin, emit: lineWriter(io), progress, stop: interrupt.stop, abort: interrupt.abort });
     progress.stop();
     for (const line of summaryLines(outcome.tally, { stopped: outcome.stopped, wallMs: performance.now() - started, outDir: request.outDir, ...(total !== undefined ? { total } : {}) })) context.say(line);
     if (io.closed?.aborted) context.say("  stdout was closed by its reader: no new items were started, the ones in flight were stopped");
@@ -110,16 +110,25 @@ function progressMode(context: CommandContext): ProgressMode {
 }
 
 /**
- * Waits for the stream to drain, so a slow consumer of stdout slows the batch instead of filling memory.
- * Once the reader has gone, lines are dropped: the item's run record still holds its outcome.
+ * Each line waits for the stream to drain, so a slow consumer of stdout slows the batch instead of filling memory.
+ * Items finishing together share one wait: a listener each would pile up on the socket at -j 32. Once the reader
+ * has gone (`| head -1`), lines are dropped: each item's run record still holds its outcome.
  */
-function writeLine(io: CliIo, line: ResultLine): Promise<void> {
-  if (io.closed?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    if (io.stdout.write(`${JSON.stringify(line)}\n`)) return resolve();
-    io.stdout.once("drain", resolve);
-    io.closed?.addEventListener("abort", () => resolve(), { once: true });
-  });
+function lineWriter(io: CliIo): (line: ResultLine) => Promise<void> {
+  let drained: Promise<void> | undefined;
+  return (line) => {
+    if (io.closed?.aborted) return Promise.resolve();
+    if (io.stdout.write(`${JSON.stringify(line)}\n`)) return drained ?? Promise.resolve();
+    drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        drained = undefined;
+        resolve();
+      };
+      io.stdout.once("drain", done);
+      io.closed?.addEventListener("abort", done, { once: true });
+    });
+    return drained;
+  };
 }
 
 export interface BatchSummary {
