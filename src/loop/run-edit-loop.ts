@@ -1,6 +1,7 @@
 // ReasonEdit's think → edit → reflect loop as plain logic over the Reasoner, Editor and Workbench ports.
 import { ReasonEditError } from "../errors.js";
 import { capAssessment, repeatsInstruction, roundValue, selectBest } from "./policies.js";
+import { spentOn } from "./step-calls.js";
 import type {
   Candidate,
   ChangeEvidence,
@@ -259,7 +260,7 @@ class EditLoop {
       return await call();
     } catch (error) {
       if (!ReasonEditError.is(error) || error.code !== "model_reply_invalid") throw error;
-      const failure: StepFailure = { step, code: error.code, message: error.message, ...(round === undefined ? {} : { round }) };
+      const failure: StepFailure = { step, code: error.code, message: error.message, ...(round === undefined ? {} : { round }), ...spentOn(error) };
       this.failures.push(failure);
       this.emit({ type: "step_failed", failure });
       return undefined;

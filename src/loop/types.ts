@@ -142,11 +142,17 @@ export interface LoopPorts {
 /** Every step the loop runs or may skip: the names run records and events use. */
 export type StepName = "think" | "describe" | "edit" | "assess" | "conclude" | "score_sc" | "score_pq" | "change_map" | "preserve" | "ops";
 
+/** A step whose reply stayed invalid: the loop went on without it, but its asks were made and paid for. */
 export interface StepFailure {
   step: StepName;
   round?: number;
   code: string;
   message: string;
+  /** The ask and its corrective re-ask. */
+  attempts: number;
+  usage: TokenUsage;
+  /** Every reply came from the call cache. */
+  cached: boolean;
 }
 
 export interface Judgement {

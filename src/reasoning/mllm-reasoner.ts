@@ -1,6 +1,6 @@
 // The Reasoner on a multimodal chat model: one templated call per step, one corrective re-ask on a bad reply.
 import { z } from "zod";
-import { ReasonEditError } from "../errors.js";
+import { ReasonEditError, type CallSpend } from "../errors.js";
 import {
   AssessReplySchema,
   ConcludeReplySchema,
@@ -214,7 +214,8 @@ export class MllmReasoner implements Reasoner {
       if (!outcome.ok) {
         // A cached refusal would fail every later edit the same way; drop both so the next run asks again.
         if (this.forgetUnusableReplies) await Promise.all([this.chat.forget?.(request), this.chat.forget?.(reask)]);
-        throw this.invalidReplyError(template, outcome.error);
+        const spent = { attempts: responses.length, usage: sumUsage(responses), cached: responses.every((response) => response.cached === true) };
+        throw this.invalidReplyError(template, outcome.error, spent);
       }
     }
     return {
@@ -227,11 +228,11 @@ export class MllmReasoner implements Reasoner {
     };
   }
 
-  private invalidReplyError(step: TemplateName, error: string): ReasonEditError {
+  private invalidReplyError(step: TemplateName, error: string, spent: CallSpend): ReasonEditError {
     const template = this.prompts[step];
     const hint = template.builtIn
       ? `The model did not return the JSON the ${step} step needs. Try a stronger --mllm model (an instruction-tuned vision model that can follow a JSON format).`
       : `The model did not return the JSON the ${step} step needs. Check that ${template.file} asks for exactly these fields: ${REPLY_SHAPES[step]} — or try a stronger --mllm model.`;
-    return new ReasonEditError("model_reply_invalid", `${step} reply from ${this.chat.id} was not valid after one corrective re-ask: ${error}`, { hint });
+    return new ReasonEditError("model_reply_invalid", `${step} reply from ${this.chat.id} was not valid after one corrective re-ask: ${error}`, { hint, spent });
   }
 }

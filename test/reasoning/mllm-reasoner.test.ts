@@ -212,6 +212,8 @@ describe("MllmReasoner corrective re-ask", () => {
     expect(error.code).toBe("model_reply_invalid");
     expect(error.message).toMatch(/^assess reply from scripted\/test-model@local was not valid after one corrective re-ask: major_conflicts: missing/);
     expect(error.hint).toContain("--mllm");
+    // What the failed step spent travels with it: both asks and both replies' tokens.
+    expect(error.spent).toEqual({ attempts: 2, usage: { prompt: 200, completion: 40, total: 240 }, cached: false });
   });
 
   it("lets provider errors through unchanged, without a re-ask", async () => {
