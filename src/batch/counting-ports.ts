@@ -1,4 +1,5 @@
 // Per-item call counting around the shared reasoner and editor, so an item that fails still reports what it spent.
+import { spentOn } from "../loop/step-calls.js";
 import type { Editor, Reasoner, StepCall } from "../loop/types.js";
 import type { CallCount } from "./result-line.js";
 
@@ -14,7 +15,12 @@ export function countingReasoner(reasoner: Reasoner, count: CallCount): Reasoner
         }
         return call;
       } catch (error) {
-        count.mllm++;
+        // An invalid reply made the ask and its re-ask; a provider failure made its one call.
+        const spent = spentOn(error);
+        if (!spent.cached) {
+          count.mllm += spent.attempts;
+          count.tokens += spent.usage.total;
+        }
         throw error;
       }
     };

@@ -5,7 +5,8 @@ import { homedir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import type { KeepImages } from "../config/settings.js";
 import { limitMllmCopy, mllmJpeg } from "../images/shape.js";
-import type { Candidate, LoopResult, Round, StepFailure } from "../loop/run-edit-loop.js";
+import type { Candidate, Round } from "../loop/run-edit-loop.js";
+import { stepCallsOf, tallyCalls, type CallSource } from "../loop/step-calls.js";
 import type { Picture, StepCall } from "../loop/types.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { RUN_SCHEMA, RunRecordSchema, type CandidateRecord, type RoundRecord, type RunRecord, type StepRecord } from "./run-record.js";
@@ -159,34 +160,14 @@ export function stepRecord<T>(call: StepCall<T>): StepRecord {
   };
 }
 
-/** A step that failed validation cost its call and the corrective re-ask. */
-const CALLS_PER_INVALID_STEP = 2;
-
-/** Counts logical model calls (re-asks and unusable replies included) and tokens from what the loop recorded. */
-export function totalsOf(
-  result: Pick<LoopResult, "thinking" | "description" | "rounds"> & { failures?: readonly StepFailure[] },
-  wallMs: number,
-): RunRecord["totals"] {
-  const calls: Array<StepCall<unknown>> = [];
-  if (result.thinking) calls.push(result.thinking);
-  if (result.description) calls.push(result.description);
-  let editorCalls = 0;
-  let cachedCalls = 0;
-  for (const round of result.rounds) {
-    for (const candidate of round.candidates) {
-      if (candidate.editCached) cachedCalls++;
-      else editorCalls++;
-      for (const call of [candidate.assessment, candidate.conclusion, candidate.semantics, candidate.quality]) if (call) calls.push(call);
-    }
-  }
-  const failures = result.failures ?? result.rounds.flatMap((round) => round.failures);
-  const invalidSteps = failures.filter((failure) => failure.code === "model_reply_invalid").length;
-  const live = calls.filter((c) => !c.cached);
+/** Counts live model calls (re-asks and unusable replies included) and their tokens from what the loop recorded. */
+export function totalsOf(result: CallSource, wallMs: number): RunRecord["totals"] {
+  const tally = tallyCalls(stepCallsOf(result), { countCached: false });
   return {
-    mllm_calls: live.reduce((n, c) => n + c.attempts, 0) + invalidSteps * CALLS_PER_INVALID_STEP,
-    editor_calls: editorCalls,
-    cached_calls: cachedCalls + (calls.length - live.length),
-    tokens: live.reduce((n, c) => n + c.usage.total, 0),
+    mllm_calls: tally.mllmCalls,
+    editor_calls: tally.editorCalls,
+    cached_calls: tally.cachedSteps,
+    tokens: tally.tokens,
     wall_ms: Math.round(wallMs),
   };
 }

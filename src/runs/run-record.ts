@@ -5,6 +5,17 @@ export const RUN_SCHEMA = "reasonedit.run/1";
 
 const Usage = z.object({ prompt: z.number(), completion: z.number(), total: z.number() });
 
+/** A step whose reply stayed invalid, with the asks it made and their tokens (the cost fields are optional, so older records still read). */
+const FailureRecordSchema = z.object({
+  step: z.string(),
+  code: z.string(),
+  message: z.string(),
+  round: z.number().optional(),
+  attempts: z.number().optional(),
+  usage: Usage.optional(),
+  cached: z.boolean().optional(),
+});
+
 export const StepRecordSchema = z.object({
   prompt_id: z.string(),
   reply: z.unknown(),
@@ -42,7 +53,7 @@ export const RoundRecordSchema = z.object({
   instruction: z.string(),
   candidates: z.array(CandidateRecordSchema),
   chosen: z.number(),
-  failures: z.array(z.object({ step: z.string(), code: z.string(), message: z.string(), round: z.number().optional() })),
+  failures: z.array(FailureRecordSchema),
 });
 export type RoundRecord = z.infer<typeof RoundRecordSchema>;
 
@@ -88,7 +99,7 @@ export const RunRecordSchema = z.object({
   kept_round: z.number().nullable(),
   stop_reason: z.string().nullable(),
   output: z.string().nullable(),
-  failures: z.array(z.object({ step: z.string(), code: z.string(), message: z.string(), round: z.number().optional() })),
+  failures: z.array(FailureRecordSchema),
   totals: z.object({ mllm_calls: z.number(), editor_calls: z.number(), cached_calls: z.number(), tokens: z.number(), wall_ms: z.number() }),
   error: ErrorReportSchema.nullable(),
 });
