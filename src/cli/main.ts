@@ -37,10 +37,29 @@ function commandsNeeded(args: readonly string[]): string[] {
 
 export async function main(argv: string[], io: CliIo = processIo()): Promise<void> {
   try {
+    // undici is loaded only when a proxy is set, so start-up stays fast without one.
+    if (Object.keys(io.env).some((name) => /^https?_proxy$/i.test(name) && io.env[name]?.trim())) {
+      const { installProxy } = await import("../providers/proxy.js");
+      withoutWarning("UNDICI-EHPA", () => installProxy(io.env)); // "EnvHttpProxyAgent is experimental": not the user's concern
+    }
     const program = await buildProgram(io, argv);
     await program.parseAsync(argv);
   } catch (error) {
     process.exitCode = reportError(error, io);
+  }
+}
+
+function withoutWarning(code: string, run: () => void): void {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const options = rest[0] as { code?: string } | string | undefined;
+    if ((typeof options === "object" && options?.code === code) || rest[1] === code) return;
+    (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    run();
+  } finally {
+    process.emitWarning = emit;
   }
 }
 
