@@ -9,10 +9,13 @@ import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { pipeline } from "node:stream/promises";
+import type { Logger } from "pino";
 import { z } from "zod";
 import { MARKER_FILE, MARKER_TEXT, isOurMarker } from "../cache/cache-entry.js";
 import { ReasonEditError } from "../errors.js";
 import { formatBytes } from "../images/read-source.js";
+import { silentLogger } from "../logging.js";
+import { retryProviderCall } from "../providers/retry.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
 import type { BenchmarkSource } from "./benchmark.js";
 import { ANNOTATION_FILE, openKrisBenchmark, type KrisFiles } from "./kris-folder.js";
@@ -43,6 +46,11 @@ export interface HubDatasetOptions {
   signal?: AbortSignal;
   /** Progress lines (downloads) for a person. */
   say?: (line: string) => void;
+  /** Retries of a Hub call that failed for a passing reason (429, 5xx, a broken connection); 4 by default. */
+  maxRetries?: number;
+  /** The first retry's wait (it doubles each time); tests set 0. */
+  retryBaseDelayMs?: number;
+  logger?: Logger;
 }
 
 const ListingSchema = z.array(
@@ -89,9 +97,9 @@ export async function openHubBenchmark(spec: string, options: HubDatasetOptions)
   if (chosen.kind === "parquet") {
     const files = [];
     for (const file of chosen.files) files.push({ file: await hub.file(snapshot, file), name: file.path });
-    return openParquetBenchmark(files, { label: spec, imagesDir: path.join(hub.repoDir, "images", snapshot.commit) });
+    return { ...(await openParquetBenchmark(files, { label: spec, imagesDir: path.join(hub.repoDir, "images", snapshot.commit) })), commit: snapshot.commit };
   }
-  if (chosen.kind === "kris") return openKrisBenchmark(hubKrisFiles(hub, snapshot, chosen.root), spec);
+  if (chosen.kind === "kris") return { ...(await openKrisBenchmark(hubKrisFiles(hub, snapshot, chosen.root), spec)), commit: snapshot.commit };
   const where = parsed.path ? ` under ${parsed.path}` : "";
   throw new ReasonEditError("manifest", `${spec} has no parquet files and no KRIS-Bench ${ANNOTATION_FILE} folders${where} at ${snapshot.commit.slice(0, 12)}`, {
     hint: "eval reads a dataset's parquet files (GEdit-Bench's columns: key, task_type, instruction, input_image, ...) or KRIS-Bench's category folders",
@@ -155,6 +163,7 @@ class HubClient {
     const base = options.fetch ?? fetch;
     this.fetch = async (input, init) => {
       const signal = options.signal && init?.signal ? AbortSignal.any([options.signal, init.signal]) : (options.signal ?? init?.signal ?? null);
+      this.lastFailure = undefined;
       const response = await base(input, { ...init, signal });
       this.lastFailure = response.ok ? undefined : { status: response.status, code: response.headers.get("x-error-code") ?? "" };
       return response;
@@ -262,14 +271,23 @@ class HubClient {
     return { hubUrl: this.hubUrl, fetch: this.fetch, ...(this.options.accessToken ? { accessToken: this.options.accessToken } : {}) };
   }
 
-  /** Runs one Hub call and turns what can go wrong into an error that says what to do. */
-  private async call<T>(what: string, revision: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (ReasonEditError.is(error) || this.options.signal?.aborted) throw error;
-      throw this.explain(error, what, revision);
-    }
+  /** Runs one Hub call, retrying passing failures, and turns what can go wrong into an error that says what to do. */
+  private call<T>(what: string, revision: string, run: () => Promise<T>): Promise<T> {
+    const attempt = async () => {
+      try {
+        return await run();
+      } catch (error) {
+        if (ReasonEditError.is(error) || this.options.signal?.aborted) throw error;
+        throw this.explain(error, what, revision);
+      }
+    };
+    return retryProviderCall(attempt, {
+      maxRetries: this.options.maxRetries ?? 4,
+      logger: this.options.logger ?? silentLogger,
+      provider: "the Hub",
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+      ...(this.options.retryBaseDelayMs !== undefined ? { baseDelayMs: this.options.retryBaseDelayMs } : {}),
+    });
   }
 
   private explain(error: unknown, what: string, revision: string): ReasonEditError {
@@ -282,7 +300,7 @@ class HubClient {
     const failure = this.lastFailure;
     if (!failure) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      return new ReasonEditError("provider_network", `cannot reach ${this.hubUrl} to ${what} of ${dataset}: ${cause?.code ?? cause?.message ?? message}`, {
+      return new ReasonEditError("provider_network", `could not ${what} of ${dataset} from ${this.hubUrl}: ${cause?.code ?? cause?.message ?? message}`, {
         hint: "check the network (and HF_ENDPOINT); a dataset downloaded before also runs with --offline",
       });
     }
@@ -300,7 +318,10 @@ class HubClient {
       });
     }
     if (failure.status === 401) return new ReasonEditError("provider_auth", `the Hub refused HF_TOKEN (HTTP 401) for ${dataset}`, { hint: "create a new token at https://huggingface.co/settings/tokens" });
+    const transient = failure.status === 429 || failure.status === 408 || failure.status >= 500;
     return new ReasonEditError(failure.status === 429 ? "provider_rate_limited" : "provider_unavailable", `the Hub answered HTTP ${failure.status} to ${what} of ${dataset}`, {
+      status: failure.status,
+      retryable: transient,
       hint: "try again later; a dataset downloaded before also runs with --offline",
     });
   }

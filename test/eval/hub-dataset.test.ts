@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 function options(cacheDir: string, extra: Partial<LoadBenchmarkOptions> = {}): LoadBenchmarkOptions {
-  return { cwd: home, cacheDir: path.join(home, cacheDir), offline: false, hubUrl: hub.url, selection: { seed: 0 }, ...extra };
+  return { cwd: home, cacheDir: path.join(home, cacheDir), offline: false, hubUrl: hub.url, selection: { seed: 0 }, retryBaseDelayMs: 0, ...extra };
 }
 
 async function digestOf(file: string): Promise<string> {
@@ -123,7 +123,23 @@ describe("benchmarks from the Hub", () => {
       message: expect.stringMatching(/data\/train\.parquet has no instruction \(its columns: task_type, key, instruction_language, input_image, Intersection_exist\)/),
     });
     await expect(loadBenchmark(GEDIT, options("c6", { offline: true }))).rejects.toMatchObject({ code: "cache_miss", hint: expect.stringMatching(/without --offline/) });
-    await expect(loadBenchmark(GEDIT, options("c6", { hubUrl: "http://127.0.0.1:9" }))).rejects.toMatchObject({ code: "provider_network", message: expect.stringMatching(/cannot reach http:\/\/127\.0\.0\.1:9/) });
+    await expect(loadBenchmark(GEDIT, options("c6", { hubUrl: "http://127.0.0.1:9" }))).rejects.toMatchObject({ code: "provider_network", message: expect.stringMatching(/could not look up main of .* from http:\/\/127\.0\.0\.1:9/) });
+  });
+
+  it("retries what passes (5xx, 429, a download cut short) and says so when the retries run out", async () => {
+    hub.fail("info", 502);
+    hub.fail("tree", 429);
+    hub.fail("bridge", "truncate", 503);
+    const before = hub.requestsOf("bridge").length;
+    const loaded = await loadBenchmark(GEDIT, options("c9"));
+    expect(loaded.items).toHaveLength(6);
+    expect(hub.requestsOf("bridge").length - before).toBe(3);
+    expect(await readdir(path.join(home, "c9", "datasets", "stepfun-ai", "GEdit-Bench", "snapshots", (await readdir(path.join(home, "c9", "datasets", "stepfun-ai", "GEdit-Bench", "snapshots")))[0]!, "data"))).toEqual(["train-00000-of-00001.parquet"]); // no partial file left
+
+    hub.fail("info", 503, 503);
+    const infos = hub.requestsOf("info").length;
+    await expect(loadBenchmark(GEDIT, options("c10", { maxRetries: 1 }))).rejects.toMatchObject({ code: "provider_unavailable", message: expect.stringMatching(/the Hub answered HTTP 503 to look up main/) });
+    expect(hub.requestsOf("info").length - infos).toBe(2);
   });
 
   it("parses hf:// specs with a revision and a folder", () => {
