@@ -83,7 +83,8 @@ export async function openHubBenchmark(spec: string, options: HubDatasetOptions)
   const parsed = parseHubSpec(spec);
   const hub = new HubClient(parsed.repo, options);
   let snapshot = await hub.snapshot(parsed.revision);
-  let chosen = chooseFiles(snapshot.listing, parsed.path);
+  const base = `${HUB_PREFIX}${parsed.repo}${parsed.explicitRevision ? `@${encodeURIComponent(parsed.revision)}` : ""}`;
+  let chosen = chooseFiles(snapshot.listing, parsed.path, base);
   if (chosen.kind === "none" && !parsed.explicitRevision) {
     const converted = await hub.snapshot(CONVERTED_PARQUET).catch((error: unknown) => {
       if (ReasonEditError.is(error) && error.code === "input_missing") return undefined;
@@ -91,7 +92,7 @@ export async function openHubBenchmark(spec: string, options: HubDatasetOptions)
     });
     if (converted) {
       snapshot = converted;
-      chosen = chooseFiles(converted.listing, parsed.path);
+      chosen = chooseFiles(converted.listing, parsed.path, `${HUB_PREFIX}${parsed.repo}@${encodeURIComponent(CONVERTED_PARQUET)}`);
     }
   }
   if (chosen.kind === "parquet") {
@@ -108,16 +109,41 @@ export async function openHubBenchmark(spec: string, options: HubDatasetOptions)
 
 type Chosen = { kind: "parquet"; files: ListedFile[] } | { kind: "kris"; root: string; annotations: ListedFile[] } | { kind: "none" };
 
-function chooseFiles(listing: Listing, under: string): Chosen {
-  const inside = listing.filter((entry) => entry.type === "file" && (under === "" || entry.path === under || entry.path.startsWith(`${under}/`)));
+/** `/<path>` names a folder, a file, or the start of file names (`data/test` for data/test-00000-of-00001.parquet). */
+function isUnder(file: string, under: string): boolean {
+  return under === "" || file === under || file.startsWith(`${under}/`) || (file.startsWith(under) && /^[-_.]/.test(file.slice(under.length)));
+}
+
+function chooseFiles(listing: Listing, under: string, base: string): Chosen {
+  const inside = listing.filter((entry) => entry.type === "file" && isUnder(entry.path, under));
   const parquet = inside.filter((entry) => entry.path.endsWith(".parquet")).sort((a, b) => (a.path < b.path ? -1 : 1));
-  if (parquet.length > 0) return { kind: "parquet", files: parquet };
+  if (parquet.length > 0) return { kind: "parquet", files: onlyOneSplit(parquet, base) };
   const annotations = inside.filter((entry) => path.posix.basename(entry.path) === ANNOTATION_FILE && entry.path.includes("/"));
   if (annotations.length === 0) return { kind: "none" };
   // The category folders' parent: the shallowest folder that holds annotated folders.
   const parents = annotations.map((entry) => path.posix.dirname(path.posix.dirname(entry.path)));
   const root = parents.sort((a, b) => a.length - b.length)[0]!;
   return { kind: "kris", root: root === "." ? "" : root, annotations: annotations.filter((entry) => parentOf(entry.path) === (root === "." ? "" : root)) };
+}
+
+/** Split names the way `datasets` recognises them in file and folder names. */
+const SPLIT_IN_PATH = /(^|[/_.-])(train|training|test|testing|eval|evaluation|valid|validation|dev)(?=$|[/_.-])/i;
+
+/**
+ * One split's files: `datasets` names them data/<split>-00000-of-00003.parquet, the Hub's conversion lays them out as
+ * <config>/<split>/0000.parquet. Several splits (train and test, or one split of several configs) are never mixed.
+ */
+function onlyOneSplit(files: ListedFile[], base: string): ListedFile[] {
+  const splitOf = (file: string) => {
+    const match = SPLIT_IN_PATH.exec(file);
+    return match ? file.slice(0, match.index + match[1]!.length + match[2]!.length) : "";
+  };
+  const splits = [...new Set(files.map((file) => splitOf(file.path)))];
+  if (splits.length <= 1) return files;
+  const named = splits.map((split) => split || "(no split name)");
+  throw new ReasonEditError("usage", `${base} has ${splits.length} splits: ${named.join(", ")}`, {
+    hint: `name the one to run after the dataset, e.g. ${base}/${splits.find((split) => split !== "")}`,
+  });
 }
 
 function parentOf(file: string): string {
