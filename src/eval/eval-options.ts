@@ -1,6 +1,7 @@
 // The flags only eval takes (judge, modes, gate, out-dir), resolved as defaults < REASONEDIT_JUDGE_* environment < flags.
 import path from "node:path";
 import { z } from "zod";
+import { httpUrl } from "../config/settings.js";
 import { ReasonEditError } from "../errors.js";
 import { DEFAULT_MODES, gatedMode, parseModes, type EvalMode } from "./modes.js";
 
@@ -29,11 +30,7 @@ const EvalOptionsSchema = z.object({
   outDir: z.string().min(1).optional(),
   judge: z.string().trim().min(1).default(DEFAULT_JUDGE),
   judgeProvider: z.string().trim().min(1).default("auto"),
-  judgeUrl: z
-    .string()
-    .url()
-    .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL")
-    .optional(),
+  judgeUrl: httpUrl("REASONEDIT_JUDGE_API_KEY").optional(),
   judgeRepeats: z.coerce.number().int().min(1).max(10).default(1),
   minScore: z.coerce.number().min(0).max(10).optional(),
   concurrency: z.coerce.number().int().min(1).max(64).default(DEFAULT_CONCURRENCY),

@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { redactSecrets } from "../redact.js";
 
 /** Matches the temp files writeFileAtomic leaves only if the process dies mid-write. */
 export const ATOMIC_TEMP_PATTERN = /^\..+\.[0-9a-f]{16}\.tmp$/;
@@ -13,7 +14,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   // Same folder as the target: rename is atomic only within one filesystem.
   const temp = join(folder, `.${basename(path)}.${randomBytes(8).toString("hex")}.tmp`);
   try {
-    await writeAndSync(temp, data);
+    // Every text file reasonedit writes (run records, cache entries, reports) passes here: no secret reaches disk.
+    await writeAndSync(temp, typeof data === "string" ? redactSecrets(data) : data);
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
