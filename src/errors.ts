@@ -8,6 +8,8 @@ export const EXIT = {
   provider: 4,
   environment: 5,
   interrupted: 130,
+  /** The reader of stdout went away (`| head -1`): 128 + SIGPIPE, as a shell reports it for any Unix tool. */
+  brokenPipe: 141,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

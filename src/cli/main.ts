@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { describeReport, errorReport, EXIT, ReasonEditError } from "../errors.js";
 import { redactingWriter, redactSecrets, rememberSecrets } from "../redact.js";
 import { VERSION } from "../version.js";
+import { isBrokenPipe, watchForBrokenPipe } from "./broken-pipe.js";
 import type { CliIo } from "./context.js";
 
 type Registrar = (program: Command, io: CliIo) => void;
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   show: async () => (await import("./commands/show.js")).registerShowCommand,
   doctor: async () => (await import("./commands/doctor.js")).registerDoctorCommand,
   cache: async () => (await import("./commands/cache.js")).registerCacheCommand,
+  runs: async () => (await import("./commands/runs.js")).registerRunsCommand,
 };
 
 export async function buildProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {
@@ -35,13 +37,16 @@ function commandsNeeded(args: readonly string[]): string[] {
   return Object.keys(COMMANDS);
 }
 
-export async function main(argv: string[], io: CliIo = processIo()): Promise<void> {
+export async function main(argv: string[], given: CliIo = processIo()): Promise<void> {
+  const io: CliIo = { ...given, closed: given.closed ?? watchForBrokenPipe(given) };
   try {
     const program = await buildProgram(io, argv);
     await program.parseAsync(argv);
   } catch (error) {
-    process.exitCode = reportError(error, io);
+    // A write that failed because the reader left is the end of the pipe, not an error worth a message.
+    process.exitCode = isBrokenPipe(error, io.closed) ? EXIT.brokenPipe : reportError(error, io);
   }
+  if (io.closed?.aborted) process.exitCode = EXIT.brokenPipe;
 }
 
 /** Every string written to stdout and stderr, by any command or library, passes redaction of the secrets in env. */

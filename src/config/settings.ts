@@ -4,6 +4,12 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { ReasonEditError } from "../errors.js";
 import { hasUserinfo } from "../redact.js";
+import { byteSize } from "./quantities.js";
+
+export const KEEP_IMAGES = ["all", "final", "none"] as const;
+export type KeepImages = (typeof KEEP_IMAGES)[number];
+/** Large enough for thousands of edits (an edit entry is its ~1 MP image), small enough never to surprise a disk. */
+export const DEFAULT_CACHE_MAX_BYTES = 2e9;
 
 export const DEFAULT_MLLM = "Qwen/Qwen3-VL-235B-A22B-Instruct";
 export const DEFAULT_EDITOR = "Qwen/Qwen-Image-Edit";
@@ -46,6 +52,10 @@ export const SettingsSchema = z
     runDir: z.string().min(1).optional(),
     cacheDir: z.string().min(1).optional(),
     cache: booleanish.default(true),
+    /** The cache is kept under this size, least recently used entries evicted first. */
+    cacheMaxSize: byteSize.default(DEFAULT_CACHE_MAX_BYTES),
+    /** What run records keep beside run.json: every image (compact), the kept result only, or none. */
+    keepImages: z.enum(KEEP_IMAGES).default("all"),
     offline: booleanish.default(false),
     logFormat: z.enum(["json", "pretty"]).default("pretty"),
     verbose: booleanish.default(false),
@@ -91,6 +101,8 @@ const ENV_NAMES: Record<string, keyof Settings> = {
   REASONEDIT_MAX_TOKENS: "maxTokens",
   REASONEDIT_RUN_DIR: "runDir",
   REASONEDIT_CACHE_DIR: "cacheDir",
+  REASONEDIT_CACHE_MAX_SIZE: "cacheMaxSize",
+  REASONEDIT_KEEP_IMAGES: "keepImages",
   REASONEDIT_OFFLINE: "offline",
   REASONEDIT_LOG_FORMAT: "logFormat",
 };
