@@ -8,6 +8,8 @@ export const EXIT = {
   provider: 4,
   environment: 5,
   interrupted: 130,
+  /** The reader of stdout went away (`| head -1`): 128 + SIGPIPE, as a shell reports it for any Unix tool. */
+  brokenPipe: 141,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -36,6 +38,7 @@ export type ErrorCode =
   | "provider_network"
   | "provider_output"
   | "model_unserved"
+  | "model_incapable"
   | "model_reply_invalid"
   | "interrupted"
   | "internal";
@@ -64,6 +67,7 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   provider_network: EXIT.provider,
   provider_output: EXIT.provider,
   model_unserved: EXIT.provider,
+  model_incapable: EXIT.provider,
   model_reply_invalid: EXIT.provider,
   interrupted: EXIT.interrupted,
   internal: EXIT.internal,
@@ -81,6 +85,16 @@ export interface ReasonEditErrorOptions {
   retryAfterMs?: number;
   /** Whether another attempt could succeed; defaults from the code (transient provider failures are). */
   retryable?: boolean;
+  /** What the failed step spent, for model_reply_invalid: its asks and their tokens. */
+  spent?: CallSpend;
+}
+
+/** The model calls behind one step: the ask plus any corrective re-ask, and the tokens of every reply. */
+export interface CallSpend {
+  attempts: number;
+  usage: { prompt: number; completion: number; total: number };
+  /** Every reply came from the call cache. */
+  cached: boolean;
 }
 
 /** Transient by nature: 408/429/5xx, network failures, our own deadline. */
@@ -102,6 +116,7 @@ export class ReasonEditError extends Error {
   readonly requestId: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly retryable: boolean;
+  readonly spent: CallSpend | undefined;
 
   constructor(code: ErrorCode, message: string, options: ReasonEditErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -113,12 +128,13 @@ export class ReasonEditError extends Error {
     this.requestId = options.requestId;
     this.retryAfterMs = options.retryAfterMs;
     this.retryable = options.retryable ?? RETRYABLE_CODES.has(code);
+    this.spent = options.spent;
   }
 
   /** A copy with some options changed, e.g. `error.with({ retryable: false })`. */
   with(changes: Partial<ReasonEditErrorOptions>): ReasonEditError {
-    const { hint, cause, provider, status, requestId, retryAfterMs, retryable } = this;
-    return new ReasonEditError(this.code, this.message, { hint, cause, provider, status, requestId, retryAfterMs, retryable, ...changes });
+    const { hint, cause, provider, status, requestId, retryAfterMs, retryable, spent } = this;
+    return new ReasonEditError(this.code, this.message, { hint, cause, provider, status, requestId, retryAfterMs, retryable, spent, ...changes });
   }
 
   get exitCode(): ExitCode {

@@ -13,7 +13,8 @@ export interface RoundResult {
   scores: RoundRecord["candidates"][number]["scores"];
   /** The assessment's score after the caps, 0–10. */
   capped_score: number | null;
-  image: string;
+  /** null when the run record keeps no image of this round (--keep-images final or none). */
+  image: string | null;
   timings: Record<string, number>;
   tokens: number;
   candidates: number;
@@ -24,6 +25,8 @@ export interface EditResult {
   /** The written image, or "-" for stdout. */
   output: string;
   run_record: string;
+  /** Bytes the run folder holds (run.json and the images kept). */
+  record_bytes: number;
   instruction: string;
   concrete_instruction: string | null;
   ops: RunRecord["ops"];
@@ -40,6 +43,7 @@ export function editResultOf(result: EditJobResult): EditResult {
     status: result.status,
     output: result.output,
     run_record: result.recordPath,
+    record_bytes: result.recordBytes,
     instruction: record.instruction,
     concrete_instruction: record.concrete_instruction,
     ops: record.ops,
@@ -62,7 +66,7 @@ export function roundResultOf(round: RoundRecord, imagePath: (file: string) => s
     refined_instruction: chosen.refined_instruction ?? null,
     scores: chosen.scores,
     capped_score: chosen.capped_score ?? null,
-    image: imagePath(chosen.image),
+    image: chosen.image === null ? null : imagePath(chosen.image),
     timings: { edit_ms: chosen.edit_ms, ...Object.fromEntries(Object.entries(chosen.steps).map(([step, s]) => [`${step}_ms`, s.ms])) },
     tokens: Object.values(chosen.steps).reduce((sum, step) => sum + step.usage.total, 0),
     candidates: round.candidates.length,

@@ -74,7 +74,7 @@ export async function createServices(
 ): Promise<Services> {
   routeLibraryLogs(logger);
   const throttle = overrides.throttle ?? new SharedThrottle();
-  const cache = new CallCache({ dir: settings.cacheDir ?? defaultCacheDir(env), mode: cacheMode(settings), logger });
+  const cache = new CallCache({ dir: settings.cacheDir ?? defaultCacheDir(env), mode: cacheMode(settings), logger, maxBytes: settings.cacheMaxSize });
   const context: CallContext = { settings, credentials, logger, throttle, fetch: overrides.fetch };
   const mllmRoute = { model: settings.mllm, provider: settings.mllmProvider, url: settings.mllmUrl, apiKey: credentials.mllmApiKey };
   const chat = cachingChatModel(createChatModel(hostedModelOptions(mllmRoute, context)), cache);

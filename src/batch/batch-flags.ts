@@ -16,6 +16,7 @@ export const BatchFlagsSchema = z.object({
   retryErrors: booleanish.default(false),
   shard: z.string().optional(),
   passThreshold: share.default(1),
+  instruction: z.string().trim().min(1, "is empty").optional(),
 });
 
 export interface BatchFlags {
@@ -25,9 +26,11 @@ export interface BatchFlags {
   retryErrors: boolean;
   shard?: Shard;
   passThreshold: number;
+  /** With image paths or globs instead of a manifest: the one instruction for every image. */
+  instruction?: string;
 }
 
 export function parseBatchFlags(values: Record<string, unknown>): BatchFlags {
-  const { shard, ...rest } = parseFlags(BatchFlagsSchema, values, { command: "batch", flagNames: { concurrency: "-j/--concurrency" } });
+  const { shard, ...rest } = parseFlags(BatchFlagsSchema, values, { command: "batch", flagNames: { concurrency: "-j/--concurrency", instruction: "--instruction" } });
   return { ...rest, ...(shard !== undefined ? { shard: parseShard(shard) } : {}) };
 }

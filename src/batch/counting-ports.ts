@@ -1,4 +1,5 @@
 // Per-item call counting around the shared reasoner and editor, so an item that fails still reports what it spent.
+import { spentOn } from "../loop/step-calls.js";
 import type { Editor, Reasoner, StepCall } from "../loop/types.js";
 import type { CallCount } from "./result-line.js";
 
@@ -7,13 +8,19 @@ export function countingReasoner(reasoner: Reasoner, count: CallCount): Reasoner
     async (input: I, signal?: AbortSignal): Promise<StepCall<T>> => {
       try {
         const call = await step.call(reasoner, input, signal);
-        if (!call.cached) {
+        if (call.cached) count.cached++;
+        else {
           count.mllm += call.attempts;
           count.tokens += call.usage.total;
         }
         return call;
       } catch (error) {
-        count.mllm++;
+        // An invalid reply made the ask and its re-ask; a provider failure made its one call.
+        const spent = spentOn(error);
+        if (!spent.cached) {
+          count.mllm += spent.attempts;
+          count.tokens += spent.usage.total;
+        }
         throw error;
       }
     };
@@ -32,7 +39,8 @@ export function countingEditor(editor: Editor, count: CallCount): Editor {
     async edit(request, signal) {
       try {
         const outcome = await editor.edit(request, signal);
-        if (!outcome.cached) count.editor++;
+        if (outcome.cached) count.cached++;
+        else count.editor++;
         return outcome;
       } catch (error) {
         count.editor++;

@@ -32,6 +32,8 @@ const LOOP_OPTIONS = [
   option("--steps <n>", "editor inference steps  [provider default]"),
   option("--guidance <x>", "editor guidance scale  [provider default]"),
   option("--prompts <dir>", "folder of prompt templates overriding the built-in ones"),
+  // Here because the commands that run the loop are the ones that write run records.
+  option("--keep-images <which>", "images the run record keeps: all (compact, as the MLLM saw them), final (the kept result), none  [all]", ["all", "final", "none"]),
 ];
 
 const RUNTIME_OPTIONS = [

@@ -29,11 +29,35 @@ function describeRound(round: Round): string {
 
 export function summarize(result: EditResult): string[] {
   const kept = result.kept_round === null ? "exact ops only" : `kept round ${result.kept_round} of ${result.rounds.length}`;
-  const verdict = result.status === "accepted" ? "accepted" : `not accepted (${result.stop_reason?.replace(/_/g, " ")})`;
   const totals = result.totals;
+  const cached = totals.cached_calls ? `, ${totals.cached_calls} from cache` : "";
   return [
-    `${verdict}: ${kept} → ${result.output === "-" ? "stdout" : result.output}`,
-    `  ${totals.mllm_calls} MLLM calls, ${totals.editor_calls} edits, ${totals.tokens} tokens${totals.cached_calls ? `, ${totals.cached_calls} from cache` : ""}, ${(totals.wall_ms / 1000).toFixed(1)}s`,
-    `  run record: ${result.run_record}`,
+    `${verdictOf(result)}: ${kept} → ${result.output === "-" ? "stdout" : result.output}`,
+    `  ${plural(totals.mllm_calls, "MLLM call")}, ${plural(totals.editor_calls, "edit")}, ${plural(totals.tokens, "token")}${cached}, ${(totals.wall_ms / 1000).toFixed(1)}s`,
+    `  run record: ${result.run_record} (${formatBytes(result.record_bytes)} on disk)`,
   ];
+}
+
+/** "accepted" only when reflection judged the edit; a single pass (--no-reflect) is done, not judged. */
+function verdictOf(result: EditResult): string {
+  const stop = result.stop_reason;
+  if (result.status !== "accepted") return `not accepted (${stop?.replace(/_/g, " ")})`;
+  return stop === "single_pass" ? "done, not judged (--no-reflect)" : "accepted";
+}
+
+/** "1 edit", "2 edits"; `many` for irregular plurals ("entries"). */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** Binary units, as `ls -h` and `du -h` show sizes. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

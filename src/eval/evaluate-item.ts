@@ -2,11 +2,13 @@
 import path from "node:path";
 import type { LoopPolicy, RecordedSettings } from "../app/services.js";
 import { runEditJob, type EditJobResult, type EditServices } from "../app/edit-job.js";
-import { errorReport, EXIT, ReasonEditError } from "../errors.js";
+import type { KeepImages } from "../config/settings.js";
+import { errorReport, EXIT, ReasonEditError, type CallSpend } from "../errors.js";
 import { loadInput, openPixels, type InputImage } from "../images/input.js";
 import type { LoopResult, LoopSettings } from "../loop/run-edit-loop.js";
 import { roundValue, selectBest } from "../loop/policies.js";
-import type { Picture, ScoreReply, StepCall } from "../loop/types.js";
+import { missingIfInvalid, stepCallsOf, sumSpend, tallyCalls } from "../loop/step-calls.js";
+import type { Picture } from "../loop/types.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
 import { itemScores } from "./metric.js";
 import type { BenchmarkItem } from "./benchmark.js";
@@ -27,6 +29,8 @@ export interface EvalPlan {
   concurrency: number;
   settingsForRecord: RecordedSettings;
   cwd: string;
+  /** What each mode's run record keeps beside run.json (default all). */
+  keepImages?: KeepImages;
 }
 
 export type EvalEditServices = Pick<EditServices, "reasoner" | "editor" | "workbench" | "models" | "logger" | "toolVersion">;
@@ -127,17 +131,13 @@ async function rerollSample(inputs: ItemInputs, settings: LoopSettings, index: n
   const round = view.loop.rounds[0]!;
   // The loop's own round scoring: the reasoner on (source as edited, this sample), against the instruction it edited with.
   const scoreInput = { source: view.loop.prepared, edited: round.candidates[round.chosen]!.image, instruction: inputs.item.instruction };
+  const lost: CallSpend[] = [];
   const [semantics, quality] = await Promise.all([
-    unusableAsMissing(context.services.reasoner.scoreSemantics(scoreInput, context.signal)),
-    unusableAsMissing(context.services.reasoner.scoreQuality(scoreInput, context.signal)),
+    missingIfInvalid(context.services.reasoner.scoreSemantics(scoreInput, context.signal), lost),
+    missingIfInvalid(context.services.reasoner.scoreQuality(scoreInput, context.signal), lost),
   ]);
-  const calls = [semantics, quality].filter((call): call is StepCall<ScoreReply> => call !== undefined);
-  const scoring: Cost = {
-    mllm_calls: sumOf(calls, (call) => call.attempts) + (2 - calls.length) * INVALID_REPLY_ATTEMPTS,
-    editor_calls: 0,
-    tokens: sumOf(calls, (call) => call.usage.total),
-    wall_ms: 0,
-  };
+  const spent = sumSpend([...[semantics, quality].filter((call) => call !== undefined), ...lost]);
+  const scoring: Cost = { mllm_calls: spent.calls, editor_calls: 0, tokens: spent.tokens, wall_ms: 0 };
   const attempt: AttemptView = {
     index,
     instruction: inputs.item.instruction,
@@ -150,15 +150,6 @@ async function rerollSample(inputs: ItemInputs, settings: LoopSettings, index: n
     kept: false,
   };
   return { view, value: roundValue(semantics?.reply, quality?.reply), cost: addCosts(view.cost, scoring), attempt };
-}
-
-async function unusableAsMissing<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (ReasonEditError.is(error) && error.code === "model_reply_invalid") return undefined;
-    throw error;
-  }
 }
 
 interface EditView {
@@ -187,6 +178,9 @@ async function editOnce(inputs: ItemInputs, mode: EvalMode, settings: LoopSettin
       runDir: path.join(context.plan.outDir, runDir),
       settingsForRecord: { ...context.plan.settingsForRecord, eval_mode: name },
       cwd: context.plan.cwd,
+      // Every mode of an item works on the same source: its folder keeps one copy, not one per mode.
+      sharedSource: path.join(context.plan.outDir, inputs.folder, "working-source.jpg"),
+      ...(context.plan.keepImages ? { keepImages: context.plan.keepImages } : {}),
     },
     { ...servicesFor(mode, context.services), signal: context.signal, loadImage: () => Promise.resolve(inputs.input) },
   );
@@ -209,26 +203,10 @@ function servicesFor(mode: EvalMode, services: EvalEditServices): EvalEditServic
   return paper;
 }
 
-/** A failed step still made its call and its corrective re-ask. */
-const INVALID_REPLY_ATTEMPTS = 2;
-
+/** Logical calls, cached ones included, so a replay from the cache reports the cost of the run it replays. */
 export function callsOf(loop: LoopResult): Omit<Cost, "wall_ms"> {
-  const calls: Array<StepCall<unknown>> = [];
-  if (loop.thinking) calls.push(loop.thinking);
-  if (loop.description) calls.push(loop.description);
-  let editorCalls = 0;
-  for (const round of loop.rounds) {
-    editorCalls += round.candidates.length;
-    for (const candidate of round.candidates) {
-      for (const call of [candidate.assessment, candidate.conclusion, candidate.semantics, candidate.quality]) if (call) calls.push(call);
-    }
-  }
-  const failedSteps = loop.failures.filter((failure) => failure.code === "model_reply_invalid").length;
-  return {
-    mllm_calls: sumOf(calls, (call) => call.attempts) + failedSteps * INVALID_REPLY_ATTEMPTS,
-    editor_calls: editorCalls,
-    tokens: sumOf(calls, (call) => call.usage.total),
-  };
+  const tally = tallyCalls(stepCallsOf(loop), { countCached: true });
+  return { mllm_calls: tally.mllmCalls, editor_calls: tally.editorCalls, tokens: tally.tokens };
 }
 
 function roundViews(job: EditJobResult, runDir: string): AttemptView[] {
@@ -237,7 +215,7 @@ function roundViews(job: EditJobResult, runDir: string): AttemptView[] {
     return {
       index: round.index,
       instruction: round.instruction,
-      image: `${runDir}/${chosen.image}`,
+      image: chosen.image === null ? null : `${runDir}/${chosen.image}`,
       verdict: chosen.verdict,
       refined_instruction: chosen.refined_instruction ?? null,
       loop_sc: chosen.scores.sc,
@@ -294,8 +272,4 @@ async function settle(outcome: ModeOutcome, work: () => Promise<void>): Promise<
 
 function isItemFailure(error: unknown): error is ReasonEditError {
   return ReasonEditError.is(error) && error.exitCode === EXIT.provider;
-}
-
-function sumOf<T>(list: readonly T[], measure: (entry: T) => number): number {
-  return list.reduce((sum, entry) => sum + measure(entry), 0);
 }

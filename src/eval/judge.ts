@@ -1,5 +1,6 @@
 // The benchmark judge: VIEScore SC and PQ as GEdit-Bench asks them, k times, with unusable replies kept as missing.
-import { ReasonEditError } from "../errors.js";
+import type { CallSpend } from "../errors.js";
+import { missingIfInvalid, sumSpend } from "../loop/step-calls.js";
 import type { Picture, Reasoner, ScoreInput, ScoreReply, StepCall } from "../loop/types.js";
 import type { ChatModel } from "../providers/chat-model.js";
 import { scoreRepeat, VIESCORE } from "./aggregate.js";
@@ -40,9 +41,6 @@ export interface BenchmarkJudge {
   judge(input: JudgeInput, signal?: AbortSignal): Promise<JudgedSample>;
 }
 
-/** A reply that stayed invalid took the first ask and the corrective re-ask; its tokens are not reported back. */
-const INVALID_REPLY_ATTEMPTS = 2;
-
 export type VieScorer = Pick<Reasoner, "scoreSemantics" | "scoreQuality">;
 
 export class VieScoreJudge implements BenchmarkJudge {
@@ -59,13 +57,14 @@ export class VieScoreJudge implements BenchmarkJudge {
 
   async judge(input: JudgeInput, signal?: AbortSignal): Promise<JudgedSample> {
     const scoreInput: ScoreInput = { source: input.source, edited: input.edited, instruction: judgedInstruction(input) };
-    const answers = await Promise.all(this.scorers.map((scorer) => askOnce(scorer, scoreInput, signal)));
+    const lost: CallSpend[] = [];
+    const answers = await Promise.all(this.scorers.map((scorer) => askOnce(scorer, scoreInput, lost, signal)));
+    const answered = answers.flatMap(({ sc, pq }) => [sc, pq]).filter((call) => call !== undefined);
     const pairs: JudgeRepeat[] = answers.map(({ sc, pq }) => ({ sc: sc ? pairOf(sc.reply) : null, pq: pq ? pairOf(pq.reply) : null }));
     return {
       repeats: pairs.map((pair) => ({ ...scoreRepeat(pair) })),
       answers: pairs,
-      calls: sumOf(answers, (call) => call?.attempts ?? INVALID_REPLY_ATTEMPTS),
-      tokens: sumOf(answers, (call) => call?.usage.total ?? 0),
+      ...sumSpend([...answered, ...lost]),
     };
   }
 }
@@ -85,30 +84,15 @@ interface RepeatCalls {
   pq: StepCall<ScoreReply> | undefined;
 }
 
-async function askOnce(scorer: VieScorer, input: ScoreInput, signal?: AbortSignal): Promise<RepeatCalls> {
+/** GEdit's reference code guesses a random score for an unusable reply; a missing score is reported as missing instead. */
+async function askOnce(scorer: VieScorer, input: ScoreInput, lost: CallSpend[], signal?: AbortSignal): Promise<RepeatCalls> {
   const [sc, pq] = await Promise.all([
-    missingWhenInvalid(scorer.scoreSemantics(input, signal)),
-    missingWhenInvalid(scorer.scoreQuality(input, signal)),
+    missingIfInvalid(scorer.scoreSemantics(input, signal), lost),
+    missingIfInvalid(scorer.scoreQuality(input, signal), lost),
   ]);
   return { sc, pq };
 }
 
-/** GEdit's reference code guesses a random score here; a missing score is reported as missing instead. */
-async function missingWhenInvalid<T>(call: Promise<T>): Promise<T | undefined> {
-  try {
-    return await call;
-  } catch (error) {
-    if (ReasonEditError.is(error) && error.code === "model_reply_invalid") return undefined;
-    throw error;
-  }
-}
-
 function pairOf(reply: ScoreReply): ScorePair {
   return [reply.score[0], reply.score[1]];
-}
-
-function sumOf(answers: readonly RepeatCalls[], measure: (call: StepCall<ScoreReply> | undefined) => number): number {
-  let total = 0;
-  for (const { sc, pq } of answers) total += measure(sc) + measure(pq);
-  return total;
 }

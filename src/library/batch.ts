@@ -59,6 +59,7 @@ export async function batch(options: BatchOptions): Promise<BatchResult> {
       seed: call.settings.seed,
       settingsForRecord: recordableSettings(call.settings),
       cwd: path.resolve(call.cwd),
+      keepImages: call.settings.keepImages,
     };
     const { tally } = await runBatch(request, { services, stdin: emptyStdin(), emit: (line) => options.onResult?.(line), abort: options.signal });
     return {

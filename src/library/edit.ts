@@ -1,4 +1,5 @@
 // edit(): one reasoned edit as a function — the same job, run record and result object as `reasonedit edit --json`.
+import { extname } from "node:path";
 import type { Logger } from "pino";
 import { runEditJob } from "../app/edit-job.js";
 import { editResultOf, type EditResult } from "../app/edit-result.js";
@@ -6,6 +7,7 @@ import { ProgressPorts, type ProgressEvent } from "../app/progress.js";
 import { createServices, loopSettings, randomSeed, recordableSettings } from "../app/services.js";
 import { assertCredentials, type Credentials, type Settings } from "../config/settings.js";
 import { ReasonEditError } from "../errors.js";
+import { formatOfExtension, writableExtensions } from "../images/output.js";
 import type { LoopEvent } from "../loop/run-edit-loop.js";
 import { abortable, resolveCall, type CallOptions } from "./options.js";
 
@@ -54,7 +56,7 @@ export async function runEdit(run: EditRun): Promise<EditResult> {
   return abortable(run.signal, async () => {
     const services = await createServices(run.settings, run.credentials, run.logger, run.env, { signal: run.signal, fetch: run.fetch });
     const progress = new ProgressPorts((event) => run.onProgress?.(event), services.models);
-    const job = { image: run.image, instruction, output: run.output, loop, runsRoot: services.runsRoot, settingsForRecord: recordableSettings(run.settings), cwd: run.cwd };
+    const job = { image: run.image, instruction, output: run.output, loop, runsRoot: services.runsRoot, settingsForRecord: recordableSettings(run.settings), cwd: run.cwd, keepImages: run.settings.keepImages };
     const result = await runEditJob(job, {
       ...services,
       reasoner: progress.reasoner(services.reasoner),
@@ -72,17 +74,15 @@ export async function runEdit(run: EditRun): Promise<EditResult> {
   });
 }
 
-const WRITABLE_EXTENSIONS = /\.(png|jpe?g|webp|avif|tiff?)$/i;
-
 /** Refuses, before any paid call, what could only fail or mislead at the end. */
 function checkRequest(instruction: string, output: string | undefined): void {
   if (instruction === "") {
     throw new ReasonEditError("usage", "the instruction is empty", { hint: 'say what to change, e.g. reasonedit edit photo.jpg "make the sky stormy"' });
   }
   const name = output?.split(/[\\/]/).pop() ?? "";
-  if (output !== undefined && output !== "-" && name !== "" && name.includes(".") && !WRITABLE_EXTENSIONS.test(name)) {
+  if (output !== undefined && output !== "-" && name !== "" && name.includes(".") && formatOfExtension(extname(name)) === undefined) {
     throw new ReasonEditError("usage", `cannot write ${output}: unknown image extension`, {
-      hint: "use .png, .jpg, .webp, .avif or .tiff (the extension picks the format)",
+      hint: `use ${writableExtensions()} (the extension picks the format)`,
     });
   }
 }

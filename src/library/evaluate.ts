@@ -130,6 +130,7 @@ export async function runEvaluation(run: EvaluationRun): Promise<EvalReport> {
       outDir: options.outDir,
       concurrency: options.concurrency,
       settingsForRecord: { ...recordableSettings(settings), judge: judgeId },
+      keepImages: settings.keepImages,
       cwd: run.cwd,
     },
     services,

@@ -1,42 +1,28 @@
 // ReasonEdit's think → edit → reflect loop as plain logic over the Reasoner, Editor and Workbench ports.
 import { ReasonEditError } from "../errors.js";
 import { capAssessment, repeatsInstruction, roundValue, selectBest } from "./policies.js";
+import { spentOn } from "./step-calls.js";
 import type {
-  AssessReply,
+  Candidate,
   ChangeEvidence,
   ConcludeInput,
-  ConcludeReply,
   DescribeReply,
-  Editor,
   ExactOp,
+  Judgement,
+  LoopEvent,
+  LoopResult,
+  LoopRun,
+  LoopSettings,
   Picture,
-  Reasoner,
-  ScoreReply,
+  Round,
   StepCall,
+  StepFailure,
+  StepName,
+  StopReason,
   ThinkReply,
-  Verdict,
-  Workbench,
 } from "./types.js";
 
-export type Chain = "latest" | "source";
-
-export interface LoopSettings {
-  /** Edit-call budget (rounds), at least 1. */
-  rounds: number;
-  think: boolean;
-  reflect: boolean;
-  chain: Chain;
-  /** Seed of the first edit; every later edit gets a new one. */
-  seed: number;
-  /** Edits per round, made concurrently; the best-scored one continues. */
-  candidates: number;
-  /** Composite the base back where a local edit only drifted (needs a workbench). */
-  preserve: boolean;
-  /** Let think split off exact operations that the workbench performs (needs a workbench). */
-  ops: boolean;
-  /** Show conclude a change map of where the candidate differs from its base (needs a workbench). */
-  changeMap: boolean;
-}
+export type { Candidate, Chain, Judgement, LoopEvent, LoopPorts, LoopResult, LoopRun, LoopSettings, Round, StepFailure, StepName, StopReason } from "./types.js";
 
 export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
   rounds: 3,
@@ -50,93 +36,19 @@ export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
   changeMap: true,
 };
 
-export interface LoopPorts {
-  reasoner: Reasoner;
-  editor: Editor;
-  workbench?: Workbench;
-}
-
-export type StepName = "think" | "describe" | "edit" | "assess" | "conclude" | "score_sc" | "score_pq" | "change_map" | "preserve" | "ops";
-
-export interface StepFailure {
-  step: StepName;
-  round?: number;
-  code: string;
-  message: string;
-}
-
-export interface Judgement {
-  assessment?: StepCall<AssessReply>;
-  /** The assessor's score after ReasonEdit's caps. */
-  cappedScore?: number;
-  conclusion?: StepCall<ConcludeReply>;
-  semantics?: StepCall<ScoreReply>;
-  quality?: StepCall<ScoreReply>;
-  verdict: Verdict | null;
-  value: number | null;
-}
-
-export interface Candidate extends Judgement {
-  seed: number;
-  image: Picture;
-  editMs: number;
-  editCached: boolean;
-  evidence?: ChangeEvidence;
-  preservedShare?: number;
-}
-
-export interface Round {
+/** One round: what it edits, what the editor is told, and the correction that told it, if any. */
+interface RoundPlan {
   index: number;
-  /** The image this round edited: the source, or the kept candidate of an earlier round. */
-  base: "source" | number;
+  /** The image to edit: the prepared source, or the kept candidate of an earlier round. */
+  base: { ref: Round["base"]; image: Picture };
+  /** What the editor gets: the concrete instruction, or (after a refine) the correction. */
   instruction: string;
-  candidates: Candidate[];
-  /** Index into candidates of the one this round continues with. */
-  chosen: number;
-  failures: StepFailure[];
+  /** The correction this round's edit was given; judges still judge the whole request. */
+  correction?: string;
 }
 
-/** What a round is judged against: the whole concrete request, and the correction its edit was given, if any. */
-interface JudgedRequest {
-  /** The concrete instruction, noting exact ops already applied to the source. */
-  request: string;
-  correction: string | undefined;
-}
-
-export type StopReason = "success" | "round_limit" | "repeated_instruction" | "single_pass" | "ops_only";
-
-export interface LoopResult {
-  instruction: string;
-  /** What the editor and reflection saw: the thought-out instruction, or the user's. Null when exact ops covered everything. */
-  concreteInstruction: string | null;
-  thinking?: StepCall<ThinkReply>;
-  description?: StepCall<DescribeReply>;
-  ops: ExactOp[];
-  scope?: "local" | "global";
-  /** The source after exact ops (the source itself when there were none). */
-  prepared: Picture;
-  rounds: Round[];
-  /** Index into rounds of the kept round; -1 when no edit was made (ops only without reflection). */
-  kept: number;
-  accepted: boolean;
-  stopReason: StopReason;
-  failures: StepFailure[];
-}
-
-export type LoopEvent =
-  | { type: "thought"; thinking?: StepCall<ThinkReply>; instruction: string | null; ops: ExactOp[] }
-  | { type: "edit_started"; round: number; instruction: string; seeds: number[] }
-  | { type: "round_finished"; round: Round }
-  | { type: "step_failed"; failure: StepFailure };
-
-export interface LoopRun {
-  source: Picture;
-  instruction: string;
-  settings: LoopSettings;
-  ports: LoopPorts;
-  onEvent?: (event: LoopEvent) => void;
-  signal?: AbortSignal;
-}
+/** What the loop does after a round: stop, or the plan of the next one. */
+type NextStep = { stop: StopReason } | { stop?: undefined; fromLatest: boolean; instruction: string; correction?: string };
 
 /** Runs the loop to a stop and returns every round plus the one to keep. Provider failures propagate. */
 export async function runEditLoop(run: LoopRun): Promise<LoopResult> {
@@ -148,6 +60,11 @@ class EditLoop {
   private readonly settings: LoopSettings;
   /** What reflection compares against: the source after exact ops, so a crop is not mistaken for damage. */
   private reflectionSource: Picture;
+  /** What every round is judged against: the concrete instruction, noting exact ops already applied. */
+  private request = "";
+  private scope: "local" | "global" | undefined;
+  /** The describe step, started beside the first edit; undefined without reflection. */
+  private describing: Promise<StepCall<DescribeReply> | undefined> | undefined;
 
   constructor(private readonly run: LoopRun) {
     this.settings = { ...run.settings, rounds: Math.max(1, run.settings.rounds), candidates: Math.max(1, run.settings.candidates) };
@@ -159,7 +76,8 @@ class EditLoop {
     this.emit({ type: "thought", thinking, instruction, ops });
     const prepared = ops.length > 0 ? await this.applyOps(ops) : this.run.source;
     this.reflectionSource = prepared;
-    const base: LoopResult = {
+    this.scope = scope;
+    const result: LoopResult = {
       instruction: this.run.instruction,
       concreteInstruction: instruction,
       thinking,
@@ -172,8 +90,10 @@ class EditLoop {
       stopReason: "round_limit",
       failures: this.failures,
     };
-    if (instruction === null) return this.finishOpsOnly(base);
-    return this.iterate(base, instruction);
+    if (instruction === null) return this.finishOpsOnly(result);
+    // Every round is judged against the whole request, as the released loop keeps its original_prompt.
+    this.request = describeRequest(instruction, ops);
+    return this.iterate(result, instruction);
   }
 
   private async think(): Promise<{ thinking?: StepCall<ThinkReply>; instruction: string | null; ops: ExactOp[]; scope?: "local" | "global" }> {
@@ -201,53 +121,38 @@ class EditLoop {
   }
 
   private async iterate(result: LoopResult, concrete: string): Promise<LoopResult> {
-    const describing = this.settings.reflect ? this.describe(concrete) : undefined;
-    // Every round is judged against the whole request, as the released loop keeps its original_prompt.
-    const request = describeRequest(concrete, result.ops);
-    let baseImage = result.prepared;
-    let baseRef: Round["base"] = "source";
-    let instruction = concrete;
-    let correction: string | undefined;
-    for (let index = 1; index <= this.settings.rounds; index++) {
-      const round = await this.playRound(index, baseRef, baseImage, instruction, { request, correction }, result, describing);
+    this.describing = this.settings.reflect ? this.describe(concrete) : undefined;
+    let plan: RoundPlan = { index: 1, base: { ref: "source", image: result.prepared }, instruction: concrete };
+    for (;;) {
+      const round = await this.playRound(plan);
       result.rounds.push(round);
       this.emit({ type: "round_finished", round });
       const chosen = round.candidates[round.chosen]!;
-      const next = this.decideNext(chosen, correction ?? concrete, concrete);
-      if (next.stop) {
+      const next = this.decideNext(chosen, plan, concrete);
+      if (next.stop !== undefined) {
         result.stopReason = next.stop;
         break;
       }
-      if (next.continueFromLatest) {
-        baseImage = chosen.image;
-        baseRef = index;
-      } else {
-        baseImage = result.prepared;
-        baseRef = "source";
-      }
-      instruction = next.instruction;
-      correction = next.correction;
+      if (plan.index >= this.settings.rounds) break;
+      const base = next.fromLatest ? { ref: plan.index, image: chosen.image } : { ref: "source" as const, image: result.prepared };
+      plan = { index: plan.index + 1, base, instruction: next.instruction, ...(next.correction === undefined ? {} : { correction: next.correction }) };
     }
-    result.description = describing ? await describing : undefined;
+    result.description = this.describing ? await this.describing : undefined;
     return this.select(result);
   }
 
-  /** `current` is this round's correction, or the concrete instruction when there was none; a new correction must differ from it. */
-  private decideNext(
-    chosen: Candidate,
-    current: string,
-    concrete: string,
-  ): { stop?: StopReason; continueFromLatest?: boolean; instruction: string; correction?: string } {
-    if (!this.settings.reflect) return { stop: "single_pass", instruction: current };
-    if (chosen.verdict === "success") return { stop: "success", instruction: current };
+  /** A new correction must differ from this round's (or, without one, from the concrete instruction). */
+  private decideNext(chosen: Candidate, plan: RoundPlan, concrete: string): NextStep {
+    if (!this.settings.reflect) return { stop: "single_pass" };
+    if (chosen.verdict === "success") return { stop: "success" };
     if (chosen.verdict === "refine") {
       const refined = chosen.conclusion!.reply.refined_instruction!;
-      if (repeatsInstruction(current, refined)) return { stop: "repeated_instruction", instruction: current };
-      if (this.settings.chain === "latest") return { continueFromLatest: true, instruction: refined, correction: refined };
+      if (repeatsInstruction(plan.correction ?? concrete, refined)) return { stop: "repeated_instruction" };
+      if (this.settings.chain === "latest") return { fromLatest: true, instruction: refined, correction: refined };
       // Re-editing the source needs the whole request, not just the correction.
-      return { continueFromLatest: false, instruction: `${concrete} ${refined}`, correction: refined };
+      return { fromLatest: false, instruction: `${concrete} ${refined}`, correction: refined };
     }
-    return { continueFromLatest: false, instruction: concrete };
+    return { fromLatest: false, instruction: concrete };
   }
 
   private select(result: LoopResult): LoopResult {
@@ -266,37 +171,19 @@ class EditLoop {
     return describing;
   }
 
-  private async playRound(
-    index: number,
-    baseRef: Round["base"],
-    baseImage: Picture,
-    instruction: string,
-    judged: JudgedRequest,
-    result: LoopResult,
-    describing: Promise<StepCall<DescribeReply> | undefined> | undefined,
-  ): Promise<Round> {
-    const firstSeed = this.settings.seed + (index - 1) * this.settings.candidates;
+  private async playRound(plan: RoundPlan): Promise<Round> {
+    const firstSeed = this.settings.seed + (plan.index - 1) * this.settings.candidates;
     const seeds = Array.from({ length: this.settings.candidates }, (_, k) => firstSeed + k);
-    this.emit({ type: "edit_started", round: index, instruction, seeds });
+    this.emit({ type: "edit_started", round: plan.index, instruction: plan.instruction, seeds });
     const failuresBefore = this.failures.length;
-    const candidates = await Promise.all(
-      seeds.map((seed) => this.makeCandidate(index, seed, baseImage, instruction, judged, result, describing)),
-    );
+    const candidates = await Promise.all(seeds.map((seed) => this.makeCandidate(plan, seed)));
     const chosen = candidates.length === 1 ? 0 : selectBest(candidates);
-    return { index, base: baseRef, instruction, candidates, chosen, failures: this.failures.slice(failuresBefore) };
+    return { index: plan.index, base: plan.base.ref, instruction: plan.instruction, candidates, chosen, failures: this.failures.slice(failuresBefore) };
   }
 
-  private async makeCandidate(
-    round: number,
-    seed: number,
-    baseImage: Picture,
-    instruction: string,
-    judged: JudgedRequest,
-    result: LoopResult,
-    describing: Promise<StepCall<DescribeReply> | undefined> | undefined,
-  ): Promise<Candidate> {
-    const edit = await this.run.ports.editor.edit({ image: baseImage, instruction, seed }, this.run.signal);
-    const preserved = await this.preserveUntouched(round, baseImage, edit.image, result.scope);
+  private async makeCandidate(plan: RoundPlan, seed: number): Promise<Candidate> {
+    const edit = await this.run.ports.editor.edit({ image: plan.base.image, instruction: plan.instruction, seed }, this.run.signal);
+    const preserved = await this.preserveUntouched(plan, edit.image);
     const candidate: Candidate = {
       seed,
       image: preserved?.image ?? edit.image,
@@ -308,65 +195,49 @@ class EditLoop {
     };
     if (!this.settings.reflect) return candidate;
     // Only conclude reads the change map, so it is computed while assess and the scores are already running.
-    const evidence = this.mapChanges(round, baseImage, candidate.image);
-    const description = (describing ?? Promise.resolve(undefined)).then((d) => d?.reply.target_description ?? judged.request);
-    const judgement = await this.judge(round, candidate, description, judged, evidence);
+    const evidence = this.mapChanges(plan, candidate.image);
+    const judgement = await this.judge(plan, candidate.image, evidence);
     const mapped = await evidence;
     return { ...candidate, ...judgement, ...(mapped ? { evidence: mapped } : {}) };
   }
 
   /** For local edits, a bit-exact background: the base comes back wherever the editor only drifted. */
-  private async preserveUntouched(
-    round: number,
-    baseImage: Picture,
-    edited: Picture,
-    scope: "local" | "global" | undefined,
-  ): Promise<{ image: Picture; preservedShare: number } | undefined> {
+  private async preserveUntouched(plan: RoundPlan, edited: Picture): Promise<{ image: Picture; preservedShare: number } | undefined> {
     const workbench = this.run.ports.workbench;
-    if (!workbench || !this.settings.preserve || scope !== "local") return undefined;
-    return this.tolerate("preserve", round, () => workbench.preserve(baseImage, edited));
+    if (!workbench || !this.settings.preserve || this.scope !== "local") return undefined;
+    return this.tolerate("preserve", plan.index, () => workbench.preserve(plan.base.image, edited));
   }
 
-  private mapChanges(round: number, baseImage: Picture, image: Picture): Promise<ChangeEvidence | undefined> {
+  private mapChanges(plan: RoundPlan, image: Picture): Promise<ChangeEvidence | undefined> {
     const workbench = this.run.ports.workbench;
     if (!workbench || !this.settings.changeMap) return Promise.resolve(undefined);
-    const mapping = this.tolerate("change_map", round, () => workbench.changeMap(baseImage, image));
+    const mapping = this.tolerate("change_map", plan.index, () => workbench.changeMap(plan.base.image, image));
     mapping.catch(() => undefined);
     return mapping;
   }
 
-  private async judge(
-    round: number,
-    candidate: Candidate,
-    description: Promise<string>,
-    judged: JudgedRequest,
-    evidence: Promise<ChangeEvidence | undefined>,
-  ): Promise<Judgement> {
+  private async judge(plan: RoundPlan, edited: Picture, evidence: Promise<ChangeEvidence | undefined>): Promise<Judgement> {
     const reasoner = this.run.ports.reasoner;
-    const source = this.reflectionSource;
-    const edited = candidate.image;
     const signal = this.run.signal;
-    const scoreInput = { source, edited, instruction: judged.request };
+    const scoreInput = { source: this.reflectionSource, edited, instruction: this.request };
     const [verdictPart, semantics, quality] = await Promise.all([
-      this.assessThenConclude(round, description, judged, edited, evidence),
-      this.tolerate("score_sc", round, () => reasoner.scoreSemantics(scoreInput, signal)),
-      this.tolerate("score_pq", round, () => reasoner.scoreQuality(scoreInput, signal)),
+      this.assessThenConclude(plan, edited, evidence),
+      this.tolerate("score_sc", plan.index, () => reasoner.scoreSemantics(scoreInput, signal)),
+      this.tolerate("score_pq", plan.index, () => reasoner.scoreQuality(scoreInput, signal)),
     ]);
     return { ...verdictPart, semantics, quality, value: roundValue(semantics?.reply, quality?.reply) };
   }
 
   private async assessThenConclude(
-    round: number,
-    descriptionPromise: Promise<string>,
-    judged: JudgedRequest,
+    plan: RoundPlan,
     edited: Picture,
     evidencePromise: Promise<ChangeEvidence | undefined>,
   ): Promise<Pick<Judgement, "assessment" | "cappedScore" | "conclusion" | "verdict">> {
     const reasoner = this.run.ports.reasoner;
     const signal = this.run.signal;
-    const instruction = judged.request;
-    const description = await descriptionPromise;
-    const assessment = await this.tolerate("assess", round, () => reasoner.assess({ edited, instruction, description }, signal));
+    const instruction = this.request;
+    const description = (await this.describing)?.reply.target_description ?? instruction;
+    const assessment = await this.tolerate("assess", plan.index, () => reasoner.assess({ edited, instruction, description }, signal));
     const evidence = await evidencePromise;
     // Without a usable assessment conclude gets no hint at all, never an invented 0/10.
     const cappedScore = assessment ? capAssessment(assessment.reply) : undefined;
@@ -374,11 +245,11 @@ class EditLoop {
       source: this.reflectionSource,
       edited,
       instruction,
-      ...(judged.correction === undefined ? {} : { correction: judged.correction }),
+      ...(plan.correction === undefined ? {} : { correction: plan.correction }),
       ...(assessment && cappedScore !== undefined ? { assessment: { score: cappedScore, reason: assessment.reply.reason } } : {}),
       ...(evidence ? { evidence } : {}),
     };
-    const conclusion = await this.tolerate("conclude", round, () => reasoner.conclude(input, signal));
+    const conclusion = await this.tolerate("conclude", plan.index, () => reasoner.conclude(input, signal));
     // An unusable verdict counts as failed, as in ReasonEdit: the next round re-edits the source.
     return { ...(assessment ? { assessment, cappedScore } : {}), conclusion, verdict: conclusion?.reply.verdict ?? "failed" };
   }
@@ -389,7 +260,7 @@ class EditLoop {
       return await call();
     } catch (error) {
       if (!ReasonEditError.is(error) || error.code !== "model_reply_invalid") throw error;
-      const failure: StepFailure = { step, code: error.code, message: error.message, ...(round === undefined ? {} : { round }) };
+      const failure: StepFailure = { step, code: error.code, message: error.message, ...(round === undefined ? {} : { round }), ...spentOn(error) };
       this.failures.push(failure);
       this.emit({ type: "step_failed", failure });
       return undefined;

@@ -113,4 +113,112 @@ export interface Workbench {
   preserve(base: Picture, candidate: Picture): Promise<{ image: Picture; preservedShare: number }>;
 }
 
+export type Chain = "latest" | "source";
+
+export interface LoopSettings {
+  /** Edit-call budget (rounds), at least 1. */
+  rounds: number;
+  think: boolean;
+  reflect: boolean;
+  chain: Chain;
+  /** Seed of the first edit; every later edit gets a new one. */
+  seed: number;
+  /** Edits per round, made concurrently; the best-scored one continues. */
+  candidates: number;
+  /** Composite the base back where a local edit only drifted (needs a workbench). */
+  preserve: boolean;
+  /** Let think split off exact operations that the workbench performs (needs a workbench). */
+  ops: boolean;
+  /** Show conclude a change map of where the candidate differs from its base (needs a workbench). */
+  changeMap: boolean;
+}
+
+export interface LoopPorts {
+  reasoner: Reasoner;
+  editor: Editor;
+  workbench?: Workbench;
+}
+
+/** Every step the loop runs or may skip: the names run records and events use. */
+export type StepName = "think" | "describe" | "edit" | "assess" | "conclude" | "score_sc" | "score_pq" | "change_map" | "preserve" | "ops";
+
+/** A step whose reply stayed invalid: the loop went on without it, but its asks were made and paid for. */
+export interface StepFailure {
+  step: StepName;
+  round?: number;
+  code: string;
+  message: string;
+  /** The ask and its corrective re-ask. */
+  attempts: number;
+  usage: TokenUsage;
+  /** Every reply came from the call cache. */
+  cached: boolean;
+}
+
+export interface Judgement {
+  assessment?: StepCall<AssessReply>;
+  /** The assessor's score after ReasonEdit's caps. */
+  cappedScore?: number;
+  conclusion?: StepCall<ConcludeReply>;
+  semantics?: StepCall<ScoreReply>;
+  quality?: StepCall<ScoreReply>;
+  verdict: Verdict | null;
+  value: number | null;
+}
+
+export interface Candidate extends Judgement {
+  seed: number;
+  image: Picture;
+  editMs: number;
+  editCached: boolean;
+  evidence?: ChangeEvidence;
+  preservedShare?: number;
+}
+
+export interface Round {
+  index: number;
+  /** The image this round edited: the source, or the kept candidate of an earlier round. */
+  base: "source" | number;
+  instruction: string;
+  candidates: Candidate[];
+  /** Index into candidates of the one this round continues with. */
+  chosen: number;
+  failures: StepFailure[];
+}
+
+export type StopReason = "success" | "round_limit" | "repeated_instruction" | "single_pass" | "ops_only";
+
+export interface LoopResult {
+  instruction: string;
+  /** What the editor and reflection saw: the thought-out instruction, or the user's. Null when exact ops covered everything. */
+  concreteInstruction: string | null;
+  thinking?: StepCall<ThinkReply>;
+  description?: StepCall<DescribeReply>;
+  ops: ExactOp[];
+  scope?: "local" | "global";
+  /** The source after exact ops (the source itself when there were none). */
+  prepared: Picture;
+  rounds: Round[];
+  /** Index into rounds of the kept round; -1 when no edit was made (ops only without reflection). */
+  kept: number;
+  accepted: boolean;
+  stopReason: StopReason;
+  failures: StepFailure[];
+}
+
+export type LoopEvent =
+  | { type: "thought"; thinking?: StepCall<ThinkReply>; instruction: string | null; ops: ExactOp[] }
+  | { type: "edit_started"; round: number; instruction: string; seeds: number[] }
+  | { type: "round_finished"; round: Round }
+  | { type: "step_failed"; failure: StepFailure };
+
+export interface LoopRun {
+  source: Picture;
+  instruction: string;
+  settings: LoopSettings;
+  ports: LoopPorts;
+  onEvent?: (event: LoopEvent) => void;
+  signal?: AbortSignal;
+}
+
 export type { AssessReply, ConcludeReply, DescribeReply, ExactOp, ScoreReply, ThinkReply, Verdict };

@@ -1,6 +1,6 @@
 // The Reasoner on a multimodal chat model: one templated call per step, one corrective re-ask on a bad reply.
 import { z } from "zod";
-import { ReasonEditError } from "../errors.js";
+import { ReasonEditError, type CallSpend } from "../errors.js";
 import {
   AssessReplySchema,
   ConcludeReplySchema,
@@ -28,7 +28,7 @@ import type {
 import type { ChatContentPart, ChatMessage, ChatModel, ChatRequest, ChatResponse } from "../providers/chat-model.js";
 import { languageMismatch, languageOf } from "./language.js";
 import { parseReply, type ParseResult } from "./parse-reply.js";
-import { renderTemplate, type PromptSet, type StepName, type TemplateVars } from "./prompt-templates.js";
+import { renderTemplate, TEMPLATE_OF, type PromptSet, type ReasoningStep, type TemplateName, type TemplateVars } from "./prompt-templates.js";
 
 export interface MllmReasonerOptions {
   chat: ChatModel;
@@ -52,7 +52,7 @@ export interface MllmReasonerOptions {
 }
 
 /** The JSON each step must return, restated in the corrective re-ask. */
-export const REPLY_SHAPES: Record<StepName, string> = {
+export const REPLY_SHAPES: Record<TemplateName, string> = {
   think:
     '{"instruction": string or null (null only when "ops" cover the whole request), "changed": boolean, "rationale": string, "scope": "local" or "global", "ops": [exact operation objects, or []]}',
   describe: '{"target_description": string}',
@@ -64,8 +64,18 @@ export const REPLY_SHAPES: Record<StepName, string> = {
   "score-pq": '{"score": [number 0-10, number 0-10], "reasoning": string}',
 };
 
+/** The zod schema each template's reply is validated with. */
+export const REPLY_SCHEMAS = {
+  think: ThinkReplySchema,
+  describe: DescribeReplySchema,
+  assess: AssessReplySchema,
+  conclude: ConcludeReplySchema,
+  "score-sc": ScoreReplySchema,
+  "score-pq": ScoreReplySchema,
+} as const satisfies Record<TemplateName, z.ZodType>;
+
 interface StepSpec<S extends z.ZodType> {
-  step: StepName;
+  step: ReasoningStep;
   schema: S;
   vars: TemplateVars;
   images: Picture[];
@@ -114,10 +124,10 @@ function checkThink(reply: ThinkReply, request: string, allowOps: boolean): stri
 }
 
 /** The first request plus the model's own bad reply and what was wrong with it. */
-function withReask(request: ChatRequest, badReply: string, error: string, step: StepName): ChatRequest {
+function withReask(request: ChatRequest, badReply: string, error: string, template: TemplateName): ChatRequest {
   const correction =
     `Your reply could not be used: ${error}.\n` +
-    `Answer again with only one JSON object, no other text, in this shape:\n${REPLY_SHAPES[step]}`;
+    `Answer again with only one JSON object, no other text, in this shape:\n${REPLY_SHAPES[template]}`;
   const messages: ChatMessage[] = [...request.messages, { role: "assistant", content: badReply }, { role: "user", content: correction }];
   return { ...request, messages };
 }
@@ -144,16 +154,16 @@ export class MllmReasoner implements Reasoner {
   think(input: ThinkInput, signal?: AbortSignal): Promise<StepCall<ThinkReply>> {
     const vars = { instruction: input.instruction, language: languageOf(input.instruction), ops: input.allowOps ? "on" : "" };
     const check = (reply: ThinkReply) => checkThink(reply, input.instruction, input.allowOps);
-    return this.run({ step: "think", schema: ThinkReplySchema, vars, images: [input.source], check }, signal);
+    return this.run({ step: "think", schema: REPLY_SCHEMAS.think, vars, images: [input.source], check }, signal);
   }
 
   describe(input: DescribeInput, signal?: AbortSignal): Promise<StepCall<DescribeReply>> {
-    return this.run({ step: "describe", schema: DescribeReplySchema, vars: { instruction: input.instruction }, images: [input.source] }, signal);
+    return this.run({ step: "describe", schema: REPLY_SCHEMAS.describe, vars: { instruction: input.instruction }, images: [input.source] }, signal);
   }
 
   assess(input: AssessInput, signal?: AbortSignal): Promise<StepCall<AssessReply>> {
     const vars = { instruction: input.instruction, description: input.description };
-    return this.run({ step: "assess", schema: AssessReplySchema, vars, images: [input.edited] }, signal);
+    return this.run({ step: "assess", schema: REPLY_SCHEMAS.assess, vars, images: [input.edited] }, signal);
   }
 
   conclude(input: ConcludeInput, signal?: AbortSignal): Promise<StepCall<ConcludeReply>> {
@@ -165,19 +175,19 @@ export class MllmReasoner implements Reasoner {
       evidence: input.evidence === undefined ? "" : describeEvidence(input.evidence),
     };
     const images = input.evidence === undefined ? [input.source, input.edited] : [input.source, input.edited, input.evidence.heatmap];
-    return this.run({ step: "conclude", schema: ConcludeReplySchema, vars, images }, signal);
+    return this.run({ step: "conclude", schema: REPLY_SCHEMAS.conclude, vars, images }, signal);
   }
 
   scoreSemantics(input: ScoreInput, signal?: AbortSignal): Promise<StepCall<ScoreReply>> {
-    return this.run({ step: "score-sc", schema: ScoreReplySchema, vars: { instruction: input.instruction }, images: [input.source, input.edited] }, signal);
+    return this.run({ step: "score_sc", schema: REPLY_SCHEMAS["score-sc"], vars: { instruction: input.instruction }, images: [input.source, input.edited] }, signal);
   }
 
   scoreQuality(input: ScoreInput, signal?: AbortSignal): Promise<StepCall<ScoreReply>> {
-    return this.run({ step: "score-pq", schema: ScoreReplySchema, vars: { instruction: input.instruction }, images: [input.edited] }, signal);
+    return this.run({ step: "score_pq", schema: REPLY_SCHEMAS["score-pq"], vars: { instruction: input.instruction }, images: [input.edited] }, signal);
   }
 
   private async buildMessages(spec: StepSpec<z.ZodType>): Promise<ChatMessage[]> {
-    const { system, user } = renderTemplate(this.prompts[spec.step], spec.vars);
+    const { system, user } = renderTemplate(this.prompts[TEMPLATE_OF[spec.step]], spec.vars);
     const urls = await Promise.all(spec.images.map((picture) => this.encodeImage(picture)));
     const content: ChatContentPart[] = [{ type: "text", text: user }, ...urls.map((url) => ({ type: "image_url" as const, image_url: { url } }))];
     const userMessage: ChatMessage = { role: "user", content };
@@ -190,9 +200,10 @@ export class MllmReasoner implements Reasoner {
 
   private async run<S extends z.ZodType>(spec: StepSpec<S>, signal?: AbortSignal): Promise<StepCall<z.output<S>>> {
     const started = performance.now();
+    const template = TEMPLATE_OF[spec.step];
     const request: ChatRequest = {
       messages: await this.buildMessages(spec),
-      jsonSchema: { name: spec.step, schema: jsonSchemaOf(spec.schema) },
+      jsonSchema: { name: template, schema: jsonSchemaOf(spec.schema) },
       temperature: this.temperature,
       maxTokens: this.maxTokens,
     };
@@ -203,14 +214,14 @@ export class MllmReasoner implements Reasoner {
     if (!outcome.ok && wasCutOff(responses[0]!) && roomier > this.maxTokens) {
       // The model ran out of budget (often while reasoning): the same question with more room, not a correction.
       const larger = { ...request, maxTokens: roomier };
-      this.onNotice(`${spec.step} reply from ${this.chat.id} was ${cutOffNote(responses[0]!, this.maxTokens)}; asking again with max_tokens ${larger.maxTokens}`);
+      this.onNotice(`${template} reply from ${this.chat.id} was ${cutOffNote(responses[0]!, this.maxTokens)}; asking again with max_tokens ${larger.maxTokens}`);
       asked.push(larger);
       responses.push(await this.chat.complete(larger, signal));
       outcome = this.validate(spec, responses.at(-1)!.text);
     }
     if (!outcome.ok && !wasCutOff(responses.at(-1)!)) {
       const last = responses.at(-1)!;
-      const reask = withReask(asked.at(-1)!, last.text, outcome.error, spec.step);
+      const reask = withReask(asked.at(-1)!, last.text, outcome.error, template);
       asked.push(reask);
       responses.push(await this.chat.complete(reask, signal));
       outcome = this.validate(spec, responses.at(-1)!.text);
@@ -218,11 +229,12 @@ export class MllmReasoner implements Reasoner {
     if (!outcome.ok) {
       // A cached refusal would fail every later edit the same way; drop them all so the next run asks again.
       if (this.forgetUnusableReplies) await Promise.all(asked.map((sent) => this.chat.forget?.(sent)));
-      throw this.invalidReplyError(spec.step, outcome.error, responses.at(-1)!, asked.at(-1)!.maxTokens ?? this.maxTokens);
+      const spent = { attempts: responses.length, usage: sumUsage(responses), cached: responses.every((response) => response.cached === true) };
+      throw this.invalidReplyError(template, outcome.error, responses.at(-1)!, asked.at(-1)!.maxTokens ?? this.maxTokens, spent);
     }
     return {
       reply: outcome.value,
-      promptId: this.prompts[spec.step].promptId,
+      promptId: this.prompts[template].promptId,
       usage: sumUsage(responses),
       ms: Math.round(performance.now() - started),
       attempts: responses.length,
@@ -230,17 +242,18 @@ export class MllmReasoner implements Reasoner {
     };
   }
 
-  private invalidReplyError(step: StepName, error: string, last: ChatResponse, budget: number): ReasonEditError {
+  private invalidReplyError(step: TemplateName, error: string, last: ChatResponse, budget: number, spent: CallSpend): ReasonEditError {
     if (wasCutOff(last)) {
       return new ReasonEditError("model_reply_invalid", `${step} reply from ${this.chat.id} was ${cutOffNote(last, budget)}: ${error}`, {
         hint: "Raise --max-tokens (REASONEDIT_MAX_TOKENS, or maxTokens in the config file), or turn the model's thinking off or down on the server.",
+        spent,
       });
     }
     const template = this.prompts[step];
     const hint = template.builtIn
       ? `The model did not return the JSON the ${step} step needs. Try a stronger --mllm model (an instruction-tuned vision model that can follow a JSON format).`
       : `The model did not return the JSON the ${step} step needs. Check that ${template.file} asks for exactly these fields: ${REPLY_SHAPES[step]} — or try a stronger --mllm model.`;
-    return new ReasonEditError("model_reply_invalid", `${step} reply from ${this.chat.id} was not valid after one corrective re-ask: ${error}`, { hint });
+    return new ReasonEditError("model_reply_invalid", `${step} reply from ${this.chat.id} was not valid after one corrective re-ask: ${error}`, { hint, spent });
   }
 }
 

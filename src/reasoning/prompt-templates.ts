@@ -5,15 +5,30 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ReasonEditError } from "../errors.js";
+import type { StepName } from "../loop/types.js";
 
-export const STEP_NAMES = ["think", "describe", "assess", "conclude", "score-sc", "score-pq"] as const;
-export type StepName = (typeof STEP_NAMES)[number];
+/** The templates, named as their files (`score-sc.md`); the loop's own step names are StepName in loop/types.ts. */
+export const TEMPLATE_NAMES = ["think", "describe", "assess", "conclude", "score-sc", "score-pq"] as const;
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+/** The same list under the name doctor imports. */
+export const STEP_NAMES = TEMPLATE_NAMES;
+
+/** The template each reasoning step of the loop is prompted with. */
+export const TEMPLATE_OF = {
+  think: "think",
+  describe: "describe",
+  assess: "assess",
+  conclude: "conclude",
+  score_sc: "score-sc",
+  score_pq: "score-pq",
+} as const satisfies Partial<Record<StepName, TemplateName>>;
+export type ReasoningStep = keyof typeof TEMPLATE_OF;
 
 export const PLACEHOLDERS = ["instruction", "language", "description", "score", "reason", "evidence", "ops", "correction"] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type TemplateVars = Partial<Record<Placeholder, string>>;
 
-const STEP_PLACEHOLDERS: Record<StepName, readonly Placeholder[]> = {
+const STEP_PLACEHOLDERS: Record<TemplateName, readonly Placeholder[]> = {
   think: ["instruction", "language", "ops"],
   describe: ["instruction"],
   assess: ["instruction", "description"],
@@ -23,7 +38,7 @@ const STEP_PLACEHOLDERS: Record<StepName, readonly Placeholder[]> = {
 };
 
 /** The reply fields a template must ask for: the ones the loop cannot do without (docs/DESIGN.md §2). */
-export const REQUIRED_FIELDS: Record<StepName, readonly string[]> = {
+export const REQUIRED_FIELDS: Record<TemplateName, readonly string[]> = {
   think: ["instruction"],
   describe: ["target_description"],
   assess: ["meets_instruction", "major_conflicts", "minor_conflicts", "hallucinations", "omissions", "raw_score", "reason"],
@@ -33,7 +48,7 @@ export const REQUIRED_FIELDS: Record<StepName, readonly string[]> = {
 };
 
 export interface PromptTemplate {
-  step: StepName;
+  step: TemplateName;
   /** `<step>@<first 8 hex of sha256(file)>`, recorded with every reply. */
   promptId: string;
   file: string;
@@ -43,7 +58,7 @@ export interface PromptTemplate {
   user: string;
 }
 
-export type PromptSet = Readonly<Record<StepName, PromptTemplate>>;
+export type PromptSet = Readonly<Record<TemplateName, PromptTemplate>>;
 
 export interface RenderedPrompt {
   system: string | undefined;
@@ -79,7 +94,7 @@ function splitParts(body: string, file: string): { system: string; user: string 
   return parts;
 }
 
-function checkTags(step: StepName, text: string, file: string): void {
+function checkTags(step: TemplateName, text: string, file: string): void {
   const allowed = STEP_PLACEHOLDERS[step];
   const allowedList = allowed.map((name) => `{{${name}}}`).join(", ");
   for (const [tag, inner] of text.matchAll(TAG)) {
@@ -92,7 +107,7 @@ function checkTags(step: StepName, text: string, file: string): void {
   if (unpaired) throw templateError(file, `section tag ${unpaired[0]} has no partner`, "Write a section as {{#name}}…{{/name}} (or {{^name}}…{{/name}}).");
 }
 
-function checkFields(step: StepName, text: string, file: string): void {
+function checkFields(step: TemplateName, text: string, file: string): void {
   // A placeholder such as {{instruction}} does not ask the model for anything.
   const prose = text.replace(TAG, "");
   const missing = REQUIRED_FIELDS[step].filter((field) => !new RegExp(`\\b${field}\\b`).test(prose));
@@ -106,7 +121,7 @@ function checkFields(step: StepName, text: string, file: string): void {
 }
 
 /** Parses and validates one template file's text. */
-export function parseTemplate(step: StepName, raw: string, file: string, builtIn = false): PromptTemplate {
+export function parseTemplate(step: TemplateName, raw: string, file: string, builtIn = false): PromptTemplate {
   // Hashing the normalised text keeps a prompt id the same on a CRLF checkout.
   const normalised = raw.replace(/\r\n?/g, "\n");
   const body = normalised.replace(COMMENT, "");
@@ -146,16 +161,16 @@ export function builtInPromptsDir(): string {
   }
 }
 
-async function loadTemplate(step: StepName, file: string, builtIn: boolean): Promise<PromptTemplate> {
+async function loadTemplate(step: TemplateName, file: string, builtIn: boolean): Promise<PromptTemplate> {
   return parseTemplate(step, await readFile(file, "utf8"), file, builtIn);
 }
 
-async function customFiles(dir: string): Promise<Set<StepName>> {
+async function customFiles(dir: string): Promise<Set<TemplateName>> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) throw templateError(dir, "no such directory", "Point --prompts at a folder holding think.md, describe.md, … (see prompts/README.md).");
-  const found = new Set(STEP_NAMES.filter((step) => existsSync(path.join(dir, `${step}.md`))));
+  const found = new Set(TEMPLATE_NAMES.filter((step) => existsSync(path.join(dir, `${step}.md`))));
   if (found.size === 0) {
-    const names = STEP_NAMES.map((step) => `${step}.md`).join(", ");
+    const names = TEMPLATE_NAMES.map((step) => `${step}.md`).join(", ");
     throw templateError(dir, `the folder holds none of ${names}`, "Name each template after its step; missing ones fall back to the built-in prompts.");
   }
   return found;
@@ -163,14 +178,14 @@ async function customFiles(dir: string): Promise<Set<StepName>> {
 
 /** The six templates: the built-in ones, or those in `dir` where it has a file for the step. */
 export async function loadPromptSet(dir?: string): Promise<PromptSet> {
-  const custom = dir === undefined ? new Set<StepName>() : await customFiles(dir);
+  const custom = dir === undefined ? new Set<TemplateName>() : await customFiles(dir);
   const builtIn = builtInPromptsDir();
   const templates = await Promise.all(
-    STEP_NAMES.map((step) =>
+    TEMPLATE_NAMES.map((step) =>
       custom.has(step) && dir !== undefined
         ? loadTemplate(step, path.join(dir, `${step}.md`), false)
         : loadTemplate(step, path.join(builtIn, `${step}.md`), true),
     ),
   );
-  return Object.fromEntries(templates.map((template) => [template.step, template])) as Record<StepName, PromptTemplate>;
+  return Object.fromEntries(templates.map((template) => [template.step, template])) as Record<TemplateName, PromptTemplate>;
 }

@@ -5,6 +5,17 @@ export const RUN_SCHEMA = "reasonedit.run/1";
 
 const Usage = z.object({ prompt: z.number(), completion: z.number(), total: z.number() });
 
+/** A step whose reply stayed invalid, with the asks it made and their tokens (the cost fields are optional, so older records still read). */
+const FailureRecordSchema = z.object({
+  step: z.string(),
+  code: z.string(),
+  message: z.string(),
+  round: z.number().optional(),
+  attempts: z.number().optional(),
+  usage: Usage.optional(),
+  cached: z.boolean().optional(),
+});
+
 export const StepRecordSchema = z.object({
   prompt_id: z.string(),
   reply: z.unknown(),
@@ -19,7 +30,8 @@ const Box = z.object({ left: z.number(), top: z.number(), width: z.number(), hei
 
 export const CandidateRecordSchema = z.object({
   seed: z.number(),
-  image: z.string(),
+  /** The round's image beside run.json; null when --keep-images did not keep it. */
+  image: z.string().nullable(),
   edit_ms: z.number(),
   edit_cached: z.boolean(),
   verdict: z.enum(["success", "refine", "failed"]).nullable(),
@@ -29,7 +41,7 @@ export const CandidateRecordSchema = z.object({
   scores: z.object({ sc: z.array(z.number()).nullable(), pq: z.array(z.number()).nullable(), value: z.number().nullable() }),
   steps: z.record(z.string(), StepRecordSchema),
   change_map: z
-    .object({ heatmap: z.string(), changed_share: z.number(), mean_difference: z.number(), boxes: z.array(Box) })
+    .object({ heatmap: z.string().nullable(), changed_share: z.number(), mean_difference: z.number(), boxes: z.array(Box) })
     .optional(),
   preserved_share: z.number().optional(),
 });
@@ -41,7 +53,7 @@ export const RoundRecordSchema = z.object({
   instruction: z.string(),
   candidates: z.array(CandidateRecordSchema),
   chosen: z.number(),
-  failures: z.array(z.object({ step: z.string(), code: z.string(), message: z.string(), round: z.number().optional() })),
+  failures: z.array(FailureRecordSchema),
 });
 export type RoundRecord = z.infer<typeof RoundRecordSchema>;
 
@@ -72,7 +84,8 @@ export const RunRecordSchema = z.object({
     width: z.number(),
     height: z.number(),
     sha256: z.string(),
-    source_image: z.string(),
+    /** Relative to the run folder (eval's modes share one copy in the item's folder); null when not kept. */
+    source_image: z.string().nullable(),
   }),
   instruction: z.string(),
   concrete_instruction: z.string().nullable(),
@@ -86,7 +99,7 @@ export const RunRecordSchema = z.object({
   kept_round: z.number().nullable(),
   stop_reason: z.string().nullable(),
   output: z.string().nullable(),
-  failures: z.array(z.object({ step: z.string(), code: z.string(), message: z.string(), round: z.number().optional() })),
+  failures: z.array(FailureRecordSchema),
   totals: z.object({ mllm_calls: z.number(), editor_calls: z.number(), cached_calls: z.number(), tokens: z.number(), wall_ms: z.number() }),
   error: ErrorReportSchema.nullable(),
 });

@@ -143,7 +143,10 @@ export class HashJudgeScorer implements VieScorer {
 
   async scoreSemantics(input: ScoreInput): Promise<StepCall<ScoreReply>> {
     this.calls++;
-    if (input.instruction.includes("[unjudgeable]")) throw new ReasonEditError("model_reply_invalid", "score-sc reply was not valid after one corrective re-ask");
+    if (input.instruction.includes("[unjudgeable]")) {
+      const spent = { attempts: 2, usage: { prompt: 200, completion: 40, total: 240 }, cached: false };
+      throw new ReasonEditError("model_reply_invalid", "score-sc reply was not valid after one corrective re-ask", { spent });
+    }
     const value = scoreOf(input.edited.bytes);
     return step({ score: [value, 9], reasoning: "" });
   }

@@ -91,7 +91,7 @@ describe("the packed library", () => {
     const [first, second] = stdout.trim().split("\n").map((line) => JSON.parse(line));
     expect(first.result).toMatchObject({ status: "accepted", output: join(project, "out.png"), kept_round: 1, stop_reason: "success" });
     expect(Object.keys(first.result).sort()).toEqual(
-      ["concrete_instruction", "failures", "instruction", "kept_round", "ops", "output", "rounds", "run_record", "status", "stop_reason", "totals"].sort(),
+      ["concrete_instruction", "failures", "instruction", "kept_round", "ops", "output", "record_bytes", "rounds", "run_record", "status", "stop_reason", "totals"].sort(),
     );
     expect(first.result.rounds[0]).toMatchObject({ index: 1, verdict: "success", scores: { sc: expect.any(Array), pq: expect.any(Array) } });
     expect(existsSync(join(project, "out.png"))).toBe(true);

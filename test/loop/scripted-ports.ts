@@ -37,7 +37,9 @@ function step<T>(reply: T): StepCall<T> {
 }
 
 export function invalidReply(stepName: string): ReasonEditError {
-  return new ReasonEditError("model_reply_invalid", `${stepName} reply was not valid after one corrective re-ask`);
+  // As the real reasoner reports it: the ask and the corrective re-ask, with both replies' tokens.
+  const spent = { attempts: 2, usage: { prompt: 20, completion: 10, total: 30 }, cached: false };
+  return new ReasonEditError("model_reply_invalid", `${stepName} reply was not valid after one corrective re-ask`, { spent });
 }
 
 export interface RoundScript {

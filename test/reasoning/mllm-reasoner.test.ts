@@ -4,8 +4,8 @@ import { ReasonEditError } from "../../src/errors.js";
 import { ConcludeReplySchema, ThinkReplySchema } from "../../src/loop/replies.js";
 import type { ChangeEvidence, Picture } from "../../src/loop/types.js";
 import type { ChatContentPart, ChatModel, ChatRequest, ChatResponse } from "../../src/providers/chat-model.js";
-import { MllmReasoner, describeEvidence } from "../../src/reasoning/mllm-reasoner.js";
-import { loadPromptSet, type PromptSet } from "../../src/reasoning/prompt-templates.js";
+import { MllmReasoner, REPLY_SCHEMAS, REPLY_SHAPES, describeEvidence } from "../../src/reasoning/mllm-reasoner.js";
+import { REQUIRED_FIELDS, TEMPLATE_NAMES, loadPromptSet, type PromptSet, type TemplateName } from "../../src/reasoning/prompt-templates.js";
 
 type Scripted = string | Partial<ChatResponse> | Error;
 
@@ -212,6 +212,8 @@ describe("MllmReasoner corrective re-ask", () => {
     expect(error.code).toBe("model_reply_invalid");
     expect(error.message).toMatch(/^assess reply from scripted\/test-model@local was not valid after one corrective re-ask: major_conflicts: missing/);
     expect(error.hint).toContain("--mllm");
+    // What the failed step spent travels with it: both asks and both replies' tokens.
+    expect(error.spent).toEqual({ attempts: 2, usage: { prompt: 200, completion: 40, total: 240 }, cached: false });
   });
 
   it("lets provider errors through unchanged, without a re-ask", async () => {
@@ -288,5 +290,15 @@ describe("describeEvidence", () => {
 describe("ConcludeReplySchema as sent", () => {
   it("offers the model the three verdicts", () => {
     expect(JSON.stringify(z.toJSONSchema(ConcludeReplySchema))).toContain('"enum":["success","refine","failed"]');
+  });
+});
+
+describe("the reply contract is stated once", () => {
+  const schemaKeys = (template: TemplateName) => Object.keys((REPLY_SCHEMAS[template] as unknown as z.ZodObject).shape);
+
+  it.each(TEMPLATE_NAMES)("every field %s's re-ask shape and required list name is in its zod schema", (template) => {
+    const shapeKeys = [...REPLY_SHAPES[template].matchAll(/"([a-z_]+)":/g)].map((match) => match[1]);
+    expect(shapeKeys.length).toBeGreaterThan(0);
+    for (const key of [...shapeKeys, ...REQUIRED_FIELDS[template]]) expect(schemaKeys(template)).toContain(key);
   });
 });

@@ -7,47 +7,73 @@ import { batchExitCode, type BatchTally } from "../../batch/batch-tally.js";
 import { createProgress, type ProgressMode } from "../../batch/progress.js";
 import type { ResultLine } from "../../batch/result-line.js";
 import { resumePolicy } from "../../batch/resume.js";
-import { countShardRows, runBatch, type BatchRequest } from "../../batch/run-batch.js";
+import { countShardRows, openSource, runBatch, type BatchRequest } from "../../batch/run-batch.js";
 import { assertCredentials, type Settings } from "../../config/settings.js";
 import { RowChecker } from "../../batch/batch-item.js";
 import { rawIdOf } from "../../batch/batch-row.js";
 import { readManifestEntries } from "../../batch/manifest-entries.js";
-import { openManifest } from "../../batch/manifest-source.js";
 import { isInShard } from "../../batch/shard.js";
-import { EXIT } from "../../errors.js";
+import { EXIT, ReasonEditError } from "../../errors.js";
+import { isImageFile } from "../../images/image-file.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
 import { basePlan, plannedBatchOutput, printPlan } from "../dry-run.js";
 import { listenForBatchInterrupts } from "../interrupt.js";
+import { formatBytes, plural } from "../render.js";
 
-export async function batchAction(manifest: string, cmd: Command, io: CliIo): Promise<number> {
+export async function batchAction(manifests: string[], cmd: Command, io: CliIo): Promise<number> {
   const context = buildContext(cmd, io);
   const flags = parseBatchFlags(cmd.opts<Record<string, unknown>>());
-  if (cmd.opts<{ dryRun?: boolean }>().dryRun) return printBatchPlan(manifest, flags, context);
+  const inputs = inputsOf(manifests, flags.instruction, io.cwd);
+  if (cmd.opts<{ dryRun?: boolean }>().dryRun) return printBatchPlan(inputs, flags, context);
   assertCredentials(context.settings, context.credentials);
   // Per-call retry warnings would bury the progress; -v shows them, and each item's result line says how it ended.
   if (!context.settings.verbose) context.logger.level = "error";
   const settings = context.settings;
-  const request = batchRequest(manifest, flags, settings, io.cwd);
+  const request = batchRequest(inputs, flags, settings, io.cwd);
   const mode = progressMode(context);
   const progress = createProgress({ mode, stream: io.stderr });
-  if (mode !== "off" && manifest !== "-") progress.setTotal(await countShardRows(request, io.stdin));
+  const total = mode !== "off" && request.manifest !== "-" ? await countShardRows(request, io.stdin) : undefined;
+  progress.setTotal(total);
   const interrupt = listenForBatchInterrupts((line) => (settings.quiet ? undefined : progress.note(line)));
+  const readerLeft = () => interrupt.end(new ReasonEditError("interrupted", "stdout was closed by its reader", { hint: "run the batch again with --resume" }));
+  io.closed?.addEventListener("abort", readerLeft, { once: true });
   const started = performance.now();
   try {
     const services = await createServices(settings, context.credentials, context.logger, io.env, { signal: interrupt.abort });
-    const outcome = await runBatch(request, { services, stdin: io.stdin, emit: (line) => writeLine(io.stdout, line), progress, stop: interrupt.stop, abort: interrupt.abort });
+    const outcome = await runBatch(request, { services, stdin: io.stdin, emit: lineWriter(io), progress, stop: interrupt.stop, abort: interrupt.abort });
     progress.stop();
-    for (const line of summaryLines(outcome.tally, outcome.stopped, performance.now() - started, request.outDir)) context.say(line);
+    for (const line of summaryLines(outcome.tally, { stopped: outcome.stopped, wallMs: performance.now() - started, outDir: request.outDir, ...(total !== undefined ? { total } : {}) })) context.say(line);
+    if (io.closed?.aborted) context.say("  stdout was closed by its reader: no new items were started, the ones in flight were stopped");
     return batchExitCode(outcome.tally, { interrupted: outcome.stopped || interrupt.stop.aborted, passThreshold: flags.passThreshold });
   } finally {
     progress.stop();
     interrupt.dispose();
+    io.closed?.removeEventListener("abort", readerLeft);
   }
 }
 
-function batchRequest(manifest: string, flags: BatchFlags, settings: Settings, cwd: string): BatchRequest {
+type BatchInputs = Pick<BatchRequest, "manifest" | "images">;
+
+/** One manifest, or (with --instruction) any number of image paths and globs. */
+function inputsOf(args: string[], instruction: string | undefined, cwd: string): BatchInputs {
+  if (instruction !== undefined) {
+    if (args.includes("-")) throw new ReasonEditError("usage", "--instruction takes image paths or globs, not - (stdin)", { hint: "pipe a manifest without --instruction instead" });
+    return { manifest: args.join(" "), images: { patterns: args, instruction } };
+  }
+  if (args.length > 1) {
+    throw new ReasonEditError("usage", `batch takes one manifest, but got ${args.length} arguments`, {
+      hint: `to edit these images with one instruction: reasonedit batch ${args.slice(0, 2).join(" ")}${args.length > 2 ? " …" : ""} --instruction "…" --out-dir edited (or quote a glob: 'photos/*.jpg')`,
+    });
+  }
+  if (isImageFile(args[0]!, cwd)) {
+    throw new ReasonEditError("usage", `${args[0]} is an image, not a manifest`, { hint: `say what to do with it: reasonedit batch ${args[0]} --instruction "…" --out-dir edited` });
+  }
+  return { manifest: args[0]! };
+}
+
+function batchRequest(inputs: BatchInputs, flags: BatchFlags, settings: Settings, cwd: string): BatchRequest {
   return {
-    manifest,
+    ...inputs,
     outDir: path.resolve(cwd, flags.outDir),
     concurrency: flags.concurrency,
     resume: resumePolicy(flags.resume, flags.retryErrors),
@@ -56,15 +82,16 @@ function batchRequest(manifest: string, flags: BatchFlags, settings: Settings, c
     ...(settings.seed !== undefined ? { seed: settings.seed } : {}),
     settingsForRecord: recordableSettings(settings),
     cwd,
+    keepImages: settings.keepImages,
   };
 }
 
 /** The rows of this shard as the run would take them: each one's image, instruction, overrides and output. */
-async function printBatchPlan(manifest: string, flags: BatchFlags, context: CommandContext): Promise<number> {
+async function printBatchPlan(inputs: BatchInputs, flags: BatchFlags, context: CommandContext): Promise<number> {
   const { io } = context;
   const outDir = path.resolve(io.cwd, flags.outDir);
   const plan = basePlan("batch", context);
-  const source = await openManifest(manifest, { cwd: io.cwd, stdin: io.stdin });
+  const source = await openSource({ ...inputs, cwd: io.cwd }, io.stdin);
   const checker = new RowChecker(outDir, source.baseDir);
   const rows: unknown[] = [];
   const warnings: string[] = [];
@@ -100,28 +127,59 @@ function progressMode(context: CommandContext): ProgressMode {
   return context.io.stderr.isTTY ? "bar" : "lines";
 }
 
-/** Waits for the stream to drain, so a slow consumer of stdout slows the batch instead of filling memory. */
-function writeLine(stdout: NodeJS.WritableStream, line: ResultLine): Promise<void> {
-  return new Promise((resolve) => {
-    if (stdout.write(`${JSON.stringify(line)}\n`)) resolve();
-    else stdout.once("drain", resolve);
-  });
+/**
+ * Each line waits for the stream to drain, so a slow consumer of stdout slows the batch instead of filling memory.
+ * Items finishing together share one wait: a listener each would pile up on the socket at -j 32. Once the reader
+ * has gone (`| head -1`), lines are dropped: each item's run record still holds its outcome.
+ */
+function lineWriter(io: CliIo): (line: ResultLine) => Promise<void> {
+  let drained: Promise<void> | undefined;
+  return (line) => {
+    if (io.closed?.aborted) return Promise.resolve();
+    if (io.stdout.write(`${JSON.stringify(line)}\n`)) return drained ?? Promise.resolve();
+    drained ??= new Promise<void>((resolve) => {
+      const done = () => {
+        drained = undefined;
+        resolve();
+      };
+      io.stdout.once("drain", done);
+      io.closed?.addEventListener("abort", done, { once: true });
+    });
+    return drained;
+  };
 }
 
-export function summaryLines(tally: BatchTally, stopped: boolean, wallMs: number, outDir: string): string[] {
+export interface BatchSummary {
+  stopped: boolean;
+  wallMs: number;
+  outDir: string;
+  /** The rows of this shard, when they were counted up front: a stopped batch then says "20 of 40 items". */
+  total?: number;
+}
+
+export function summaryLines(tally: BatchTally, summary: BatchSummary): string[] {
   const errorKinds = [
     tally.providerErrors && `${tally.providerErrors} provider`,
     tally.inputErrors && `${tally.inputErrors} bad row or image`,
     tally.interrupted && `${tally.interrupted} interrupted`,
     tally.internalErrors && `${tally.internalErrors} internal`,
   ].filter(Boolean);
-  const errors = `${tally.errors} error${tally.errors === 1 ? "" : "s"}${errorKinds.length ? ` (${errorKinds.join(", ")})` : ""}`;
+  const errors = `${plural(tally.errors, "error")}${errorKinds.length ? ` (${errorKinds.join(", ")})` : ""}`;
   const resumed = tally.resumed ? `; ${tally.resumed} settled by an earlier run` : "";
+  const judged = tally.accepted - tally.notJudged;
+  const outcomes = [
+    (judged > 0 || tally.notJudged === 0) && `${judged} accepted`,
+    tally.notJudged > 0 && `${tally.notJudged} done, not judged (--no-reflect)`,
+    `${tally.notAccepted} not accepted`,
+    errors,
+  ].filter(Boolean);
+  const items = summary.stopped && summary.total !== undefined && summary.total > tally.items ? `${tally.items} of ${plural(summary.total, "item")}` : plural(tally.items, "item");
+  const cached = tally.cachedCalls ? `, ${tally.cachedCalls} from cache` : "";
   const lines = [
-    `batch: ${tally.items} item${tally.items === 1 ? "" : "s"} — ${tally.accepted} accepted, ${tally.notAccepted} not accepted, ${errors}${resumed}`,
-    `  ${tally.mllmCalls} MLLM calls, ${tally.editorCalls} edits, ${tally.tokens} tokens, ${(wallMs / 1000).toFixed(1)}s → ${outDir}`,
+    `batch: ${items} — ${outcomes.join(", ")}${resumed}`,
+    `  ${plural(tally.mllmCalls, "MLLM call")}, ${plural(tally.editorCalls, "edit")}, ${plural(tally.tokens, "token")}${cached}, ${(summary.wallMs / 1000).toFixed(1)}s → ${summary.outDir} (${formatBytes(tally.bytesWritten)} written)`,
   ];
-  if (stopped) lines.push("  interrupted: the items above are finished and on disk; run the same command with --resume to do the rest");
-  else if (tally.providerErrors > 0) lines.push(`  → ${tally.providerErrors} item(s) failed at a provider: run the same command with --retry-errors to redo them`);
+  if (summary.stopped) lines.push("  interrupted: the items above are finished and on disk; run the same command with --resume to do the rest");
+  else if (tally.providerErrors > 0) lines.push(`  → ${plural(tally.providerErrors, "item")} failed at a provider: run the same command with --retry-errors to redo ${tally.providerErrors === 1 ? "it" : "them"}`);
   return lines;
 }

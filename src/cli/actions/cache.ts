@@ -1,8 +1,11 @@
-// What `reasonedit cache stats|clear` do: count the cached answers, or delete them.
+// What `reasonedit cache stats|clear|prune` do: count the cached answers, delete them, or trim them by age and size.
 import type { Command } from "commander";
 import { CallCache, defaultCacheDir, type CacheStats } from "../../cache/call-cache.js";
-import { EXIT } from "../../errors.js";
+import type { PruneLimits } from "../../cache/cache-scan.js";
+import { parseDuration, parseSize } from "../../config/quantities.js";
+import { EXIT, ReasonEditError } from "../../errors.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
+import { formatBytes, plural } from "../render.js";
 
 export async function cacheStatsAction(cmd: Command, io: CliIo): Promise<number> {
   const context = buildContext(cmd, io);
@@ -17,13 +20,33 @@ export async function cacheClearAction(cmd: Command, io: CliIo): Promise<number>
   const store = openCache(context);
   const removed = await store.clear();
   if (context.settings.json) io.stdout.write(`${JSON.stringify({ dir: store.dir, removed })}\n`);
-  else io.stdout.write(`removed ${removed.entries} entries (${formatBytes(removed.bytes)}) from ${store.dir}\n`);
+  else io.stdout.write(`removed ${plural(removed.entries, "entry", "entries")} (${formatBytes(removed.bytes)}) from ${store.dir}\n`);
   return EXIT.ok;
+}
+
+export async function cachePruneAction(cmd: Command, io: CliIo): Promise<number> {
+  const context = buildContext(cmd, io);
+  const store = openCache(context);
+  const limits = pruneLimits(cmd.opts<{ olderThan?: string; maxSize?: string }>());
+  const { removed, kept } = await store.prune(limits);
+  if (context.settings.json) io.stdout.write(`${JSON.stringify({ dir: store.dir, removed, kept })}\n`);
+  else io.stdout.write(`removed ${plural(removed.entries, "entry", "entries")} (${formatBytes(removed.bytes)} freed) from ${store.dir}; ${plural(kept.entries, "entry", "entries")} (${formatBytes(kept.bytes)}) kept\n`);
+  return EXIT.ok;
+}
+
+function pruneLimits(options: { olderThan?: string; maxSize?: string }): PruneLimits {
+  if (options.olderThan === undefined && options.maxSize === undefined) {
+    throw new ReasonEditError("usage", "cache prune needs --older-than, --max-size or both", { hint: "e.g. reasonedit cache prune --older-than 30d --max-size 2GB" });
+  }
+  return {
+    ...(options.olderThan !== undefined ? { unusedSince: new Date(Date.now() - parseDuration(options.olderThan, "--older-than")) } : {}),
+    ...(options.maxSize !== undefined ? { maxBytes: parseSize(options.maxSize, "--max-size") } : {}),
+  };
 }
 
 function openCache(context: CommandContext): CallCache {
   const dir = context.settings.cacheDir ?? defaultCacheDir(context.io.env);
-  return new CallCache({ dir, mode: "read-write", logger: context.logger });
+  return new CallCache({ dir, mode: "read-write", logger: context.logger, maxBytes: context.settings.cacheMaxSize });
 }
 
 function statsLines(stats: CacheStats): string[] {
@@ -46,15 +69,4 @@ function statsJson(stats: CacheStats): Record<string, unknown> {
     oldest: stats.oldest?.toISOString() ?? null,
     newest: stats.newest?.toISOString() ?? null,
   };
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

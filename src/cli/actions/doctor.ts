@@ -1,6 +1,6 @@
 // What `reasonedit doctor` does: runs the checks and prints the report on stdout (a table, or JSON with --json).
 import type { Command } from "commander";
-import { runDoctor, type DoctorCheck, type DoctorReport } from "../../app/doctor.js";
+import { runDoctor, type DoctorCheck, type DoctorReport } from "../../app/doctor/run-doctor.js";
 import { redactSecrets } from "../../redact.js";
 import { buildContext, type CliIo } from "../context.js";
 

@@ -2,6 +2,7 @@
 // --json, the result object on stdout.
 import type { Command } from "commander";
 import { EXIT, errorReport, ReasonEditError } from "../../errors.js";
+import { isImageFile } from "../../images/image-file.js";
 import { runEdit } from "../../library/edit.js";
 import { redactSecrets } from "../../redact.js";
 import { defaultRunsRoot } from "../../runs/run-folder.js";
@@ -18,6 +19,7 @@ export async function editAction(image: string, words: string[], cmd: Command, i
   if (output === "-" && settings.json) {
     throw new ReasonEditError("usage", "-o - and --json both want stdout", { hint: "write the image to a file with -o, or drop --json" });
   }
+  refuseMoreImages(image, words.join(" ").trim(), io.cwd);
   if (cmd.opts<{ dryRun?: boolean }>().dryRun) return printEditPlan(image, words.join(" ").trim(), output, context);
   const progress = new ProgressLines(progressStyle(context), (text) => io.stderr.write(redactSecrets(text, context.secrets)));
   let recordPath: string | undefined;
@@ -55,6 +57,22 @@ export async function editAction(image: string, words: string[], cmd: Command, i
   for (const line of summarize(result)) context.say(line);
   if (settings.json) io.stdout.write(`${JSON.stringify(result)}\n`);
   return result.status === "accepted" ? EXIT.ok : EXIT.notAccepted;
+}
+
+/**
+ * `edit a.png b.png "make it bw"` (or an unquoted `edit *.jpg …`) would edit a.png with "b.png make it bw" as its
+ * instruction, and bill for it: refused before any call, pointing at batch, which edits many.
+ */
+function refuseMoreImages(image: string, instruction: string, cwd: string): void {
+  const words = instruction.split(/\s+/);
+  const firstWord = words.findIndex((word) => !isImageFile(word, cwd));
+  const images = firstWord === -1 ? words : words.slice(0, firstWord);
+  if (images.length === 0) return;
+  const rest = words.slice(images.length).join(" ") || "…";
+  const quoted = (word: string) => (/^[\w./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
+  throw new ReasonEditError("usage", `edit takes one image, but the instruction starts with another image file: ${images[0]}`, {
+    hint: `to edit several images with one instruction, use batch: reasonedit batch ${[image, ...images].map(quoted).join(" ")} --instruction ${quoted(rest)} --out-dir edited`,
+  });
 }
 
 function printEditPlan(image: string, instruction: string, output: string | undefined, context: CommandContext): number {

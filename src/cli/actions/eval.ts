@@ -6,7 +6,7 @@ import { assertCredentials } from "../../config/settings.js";
 import { describeReport, EXIT, ReasonEditError } from "../../errors.js";
 import { defaultCacheDir } from "../../cache/call-cache.js";
 import type { BenchmarkItem } from "../../eval/benchmark.js";
-import { loadBenchmark } from "../../eval/load-benchmark.js";
+import { loadBenchmark, type LoadedBenchmark } from "../../eval/load-benchmark.js";
 import { assertJudgeCredentials } from "../../eval/create-judge.js";
 import { resolveEvalOptions, type EvalOptions } from "../../eval/eval-options.js";
 import type { ModeOutcome } from "../../eval/outcome.js";
@@ -27,19 +27,29 @@ export async function evalAction(benchmark: string, cmd: Command, io: CliIo): Pr
   const options = resolveEvalOptions(evalFlags(cmd), io.env, benchmark, io.cwd);
   if (cmd.opts<{ dryRun?: boolean }>().dryRun) return printEvalPlan(benchmark, options, context);
   checkCredentials(context, options);
-  const items = await withInterrupt(context.say, (signal) => loadItems(benchmark, options, context, signal));
+  const loaded = await withInterrupt(context.say, (signal) => loadItems(benchmark, options, context, signal));
+  const items = loaded.items;
   await assertImagesExist(items, benchmark);
-  const metric = chooseMetric(options, looksLikeKris(categoriesOf(items)));
+  const metric = chooseMetric(options, loaded.shape === "kris" || looksLikeKris(categoriesOf(items)));
   if (sameModel(context, options)) context.say(`warning: the judge ${options.judge} is also the reflection MLLM, so the loop is graded by itself`);
   const judgeApiKey = io.env.REASONEDIT_JUDGE_API_KEY?.trim() || undefined;
   const onModeDone = progressReporter(context, items.length * options.modes.length);
-  const report = await withInterrupt(context.say, (signal) =>
+  const evaluated = await withInterrupt(context.say, (signal) =>
     runEvaluation({ benchmark, items, options, metric, ...context, judgeApiKey, env: io.env, cwd: io.cwd, signal, onModeDone, say: context.say }),
   );
+  const report = withProvenance(evaluated, loaded, options);
   const files = await writeReports(options.outDir, report);
   for (const line of summaryLines(report, files)) context.say(line);
   if (context.settings.json) io.stdout.write(`${JSON.stringify(summaryJson(report, files))}\n`);
   return exitCodeOf(report, context);
+}
+
+/** Which of the benchmark's items ran and why, and the dataset commit, so a report says what it measured. */
+function withProvenance(report: EvalReport, loaded: LoadedBenchmark, options: EvalOptions): EvalReport {
+  const { language, categories, sample, limit } = options;
+  const filters = { ...(language ? { language } : {}), ...(categories ? { categories } : {}), ...(sample !== undefined ? { sample } : {}), ...(limit !== undefined ? { limit } : {}) };
+  const items = { total: loaded.total, run: loaded.items.length, skipped: loaded.skipped.length, ...filters };
+  return { ...report, settings: { ...report.settings, items, ...(loaded.commit ? { benchmark_commit: loaded.commit } : {}) } };
 }
 
 /** Each mode sets thinking and reflection itself; a global switch would silently make two modes the same. */
@@ -59,7 +69,7 @@ function evalFlags(cmd: Command): Record<string, unknown> {
 }
 
 /** The benchmark's chosen items, their images on disk (a Hub dataset is downloaded into the cache first). */
-async function loadItems(benchmark: string, options: EvalOptions, context: CommandContext, signal: AbortSignal): Promise<BenchmarkItem[]> {
+async function loadItems(benchmark: string, options: EvalOptions, context: CommandContext, signal: AbortSignal): Promise<LoadedBenchmark> {
   const { settings, credentials, io } = context;
   const hubUrl = io.env.HF_ENDPOINT?.trim();
   const loaded = await loadBenchmark(benchmark, {
@@ -77,10 +87,12 @@ async function loadItems(benchmark: string, options: EvalOptions, context: Comma
     },
     signal,
     say: context.say,
+    maxRetries: settings.maxRetries,
+    logger: context.logger,
   });
   if (loaded.skipped.length > 0) context.say(`skipped ${loaded.skipped.length} item${loaded.skipped.length === 1 ? "" : "s"} of ${benchmark}: ${loaded.skipped[0]!.where}: ${loaded.skipped[0]!.reason}${loaded.skipped.length > 1 ? ", …" : ""}`);
   if (loaded.items.length < loaded.total) context.say(`running ${loaded.items.length} of ${loaded.total} items of ${benchmark}`);
-  return loaded.items;
+  return loaded;
 }
 
 /** The items, modes, judge and folders an eval would use; a Hub dataset is not downloaded for a plan. */
@@ -91,7 +103,7 @@ async function printEvalPlan(benchmark: string, options: EvalOptions, context: C
   plan.routes.judge = modelRoute(options.judge, options.judgeProvider, options.judgeUrl, credentials, "REASONEDIT_JUDGE_API_KEY", judgeKey ?? "");
   if (!options.judgeUrl && !credentials.hfToken && !plan.problems.length) plan.problems.push(...credentialProblems(plan.routes.judge));
   const fromHub = /^hf:\/\//i.test(benchmark);
-  const items = fromHub ? [] : await withInterrupt(context.say, (signal) => loadItems(benchmark, options, context, signal));
+  const items = fromHub ? [] : (await withInterrupt(context.say, (signal) => loadItems(benchmark, options, context, signal))).items;
   Object.assign(plan, {
     benchmark,
     modes: options.modes,

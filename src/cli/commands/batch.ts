@@ -7,7 +7,8 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
   const command = program
     .command("batch")
     .description("edit many images from a JSONL or CSV manifest; one JSON result line per item on stdout")
-    .argument("<manifest>", "JSONL (one {id, image, instruction, …} per line) or CSV with a header; - reads stdin")
+    .argument("<manifest...>", "JSONL (one {id, image, instruction, …} per line) or CSV with a header; - reads stdin. With --instruction: image paths or quoted globs such as 'photos/*.jpg'")
+    .option("--instruction <text>", "edit every image given (paths or globs, not a manifest) with this instruction; ids are the file names")
     .option("--out-dir <dir>", "folder for <id>.<ext> results and the runs/<id>/ run records (required)")
     .option("-j, --concurrency <n>", "items in flight at once, sharing one rate limiter  [4]")
     .option("--resume", "skip items an earlier run finished (accepted or not) or that ended in error; redo the rest")
@@ -23,10 +24,11 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
   addExamples(command, [
     "reasonedit batch manifest.jsonl --out-dir results -j 8",
     "reasonedit batch manifest.csv --out-dir results --resume",
+    "reasonedit batch 'photos/*.jpg' --instruction \"make it black and white\" --out-dir edited",
     "reasonedit batch manifest.jsonl --out-dir results --shard 0/4 --dry-run",
   ]);
-  command.action(async (manifest: string, _options: unknown, cmd: Command) => {
+  command.action(async (manifests: string[], _options: unknown, cmd: Command) => {
     const { batchAction } = await import("../actions/batch.js");
-    process.exitCode = await batchAction(manifest, cmd, io);
+    process.exitCode = await batchAction(manifests, cmd, io);
   });
 }

@@ -7,8 +7,8 @@ export function registerShowCommand(program: Command, io: CliIo): void {
   const command = program
     .command("show")
     .description("print a run's rounds; --sheet writes a contact sheet image")
-    .argument("[run]", "a run folder or its run.json  [the newest run under the runs folder]")
-    .option("--sheet <file.png>", "write a contact sheet: the source and every round, captioned with verdict and scores")
+    .argument("[run]", "a run folder, its run.json, or a run id (or a unique part of one) under --run-dir  [the newest run]")
+    .option("--sheet <file>", "write a contact sheet (.png, .jpg, .webp, …): the source and every round, captioned with verdict and scores")
     .option("--run-dir <dir>", "folder holding run records  [$XDG_STATE_HOME/reasonedit/runs]")
     .option("--json", "print one JSON object on stdout")
     .option("-q, --quiet", "print nothing but errors")
