@@ -3,13 +3,13 @@ import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { errorReport, isAbortError, ReasonEditError } from "../errors.js";
-import { loadInput, openPixels, type InputImage } from "../images/input.js";
-import { cropRegion } from "../images/ops.js";
+import { DEFAULT_MAX_PIXELS, loadInput, openPixels, type InputImage } from "../images/input.js";
+import { sizeAfterOps } from "../loop/op-bounds.js";
 import { assertNotInput, defaultOutputPath, encodeOutput, encodePixelsOutput, outputFormatFor } from "../images/output.js";
 import { pixelsOf, readRgb, type RgbImage } from "../images/rgb.js";
 import { shapeForEditor } from "../images/shape.js";
 import { runEditLoop, type LoopEvent, type LoopResult, type LoopSettings } from "../loop/run-edit-loop.js";
-import type { Editor, ExactOp, Picture, Reasoner, Workbench } from "../loop/types.js";
+import type { Editor, Picture, Reasoner, Workbench } from "../loop/types.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
 import { RunFolder, newRunId, sha256, stepRecord, totalsOf } from "../runs/run-folder.js";
 import { RUN_SCHEMA, type RoundRecord, type RunRecord, type RunStatus } from "../runs/run-record.js";
@@ -78,7 +78,8 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   };
   let loop: LoopResult;
   try {
-    loop = await runEditLoop({ source, instruction: job.instruction, settings: job.loop, ports: services, onEvent, ...(services.signal ? { signal: services.signal } : {}) });
+    const opsBounds = { width: input.width, height: input.height, maxPixels: DEFAULT_MAX_PIXELS };
+    loop = await runEditLoop({ source, instruction: job.instruction, settings: job.loop, ports: services, opsBounds, onEvent, ...(services.signal ? { signal: services.signal } : {}) });
     await Promise.all(saving);
   } catch (error) {
     await Promise.allSettled(saving);
@@ -215,23 +216,6 @@ async function preserveAtFullSize(kept: Picture, input: InputImage): Promise<Rgb
   const upscaled = await pixelsOf(kept.bytes, full);
   const restored = await preservePixels(base, upscaled);
   return restored?.image ?? upscaled;
-}
-
-export function sizeAfterOps(size: { width: number; height: number }, ops: readonly ExactOp[]): { width: number; height: number } {
-  let current = size;
-  for (const op of ops) {
-    if (op.op === "rotate" && op.degrees !== 180) current = { width: current.height, height: current.width };
-    if (op.op === "crop") {
-      const region = cropRegion(current, op);
-      current = { width: region.width, height: region.height };
-    }
-    if (op.op === "resize") {
-      const width = op.width ?? Math.round((current.width * op.height!) / current.height);
-      const height = op.height ?? Math.round((current.height * op.width!) / current.width);
-      current = { width, height };
-    }
-  }
-  return current;
 }
 
 async function writeOutput(path: string, bytes: Buffer, stdout: NodeJS.WritableStream | undefined): Promise<void> {
