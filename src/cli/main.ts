@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { describeReport, errorReport, EXIT, ReasonEditError } from "../errors.js";
 import { redactSecrets } from "../redact.js";
 import { VERSION } from "../version.js";
+import { terminalLines } from "../terminal-text.js";
 import type { CliIo } from "./context.js";
 
 type Registrar = (program: Command, io: CliIo) => void;
@@ -51,7 +52,7 @@ function processIo(): CliIo {
 /** Prints an error once, in words a user can act on, and returns its exit code. */
 export function reportError(error: unknown, io: CliIo): number {
   const secrets = [io.env.HF_TOKEN, io.env.REASONEDIT_MLLM_API_KEY, io.env.REASONEDIT_EDITOR_API_KEY, io.env.REASONEDIT_JUDGE_API_KEY].filter((s): s is string => !!s);
-  const write = (text: string) => io.stderr.write(`${redactSecrets(text, secrets)}\n`);
+  const write = (text: string) => io.stderr.write(`${terminalLines(redactSecrets(text, secrets))}\n`);
   if (error instanceof CommanderError) {
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
