@@ -2,7 +2,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { ReasonEditError } from "../errors.js";
-import { EVAL_MODES, parseModes, type EvalMode } from "./modes.js";
+import { DEFAULT_MODES, gatedMode, parseModes, type EvalMode } from "./modes.js";
 
 /** GEdit-Bench's open judge, and a different model from the default reflection MLLM, so the loop is not graded by itself. */
 export const DEFAULT_JUDGE = "Qwen/Qwen2.5-VL-72B-Instruct";
@@ -20,7 +20,7 @@ export interface EvalOptions {
 }
 
 const EvalOptionsSchema = z.object({
-  modes: z.string().default(EVAL_MODES.join(",")),
+  modes: z.string().default(DEFAULT_MODES.join(",")),
   outDir: z.string().min(1).optional(),
   judge: z.string().trim().min(1).default(DEFAULT_JUDGE),
   judgeProvider: z.string().trim().min(1).default("auto"),
@@ -60,8 +60,8 @@ export function resolveEvalOptions(flags: Record<string, unknown>, env: NodeJS.P
   }
   const options = parsed.data;
   const modes = parseModes(options.modes);
-  if (options.minScore !== undefined && !modes.includes("loop")) {
-    throw new ReasonEditError("usage", "--min-score gates the loop mode, which --modes leaves out", { hint: "add loop to --modes, or drop --min-score" });
+  if (options.minScore !== undefined && gatedMode(modes) === undefined) {
+    throw new ReasonEditError("usage", "--min-score gates the loop mode (or full), which --modes leaves out", { hint: "add loop or full to --modes, or drop --min-score" });
   }
   return {
     ...options,

@@ -4,12 +4,13 @@ import { runEditJob, type EditJobResult, type EditServices } from "../app/edit-j
 import { errorReport, EXIT, ReasonEditError } from "../errors.js";
 import { loadInput, openPixels, type InputImage } from "../images/input.js";
 import type { LoopResult, LoopSettings } from "../loop/run-edit-loop.js";
-import type { Picture, StepCall } from "../loop/types.js";
+import { roundValue, selectBest } from "../loop/policies.js";
+import type { Picture, ScoreReply, StepCall } from "../loop/types.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
 import { scoreSample, type Scores } from "./aggregate.js";
 import type { BenchmarkItem } from "./benchmark.js";
 import type { JudgedSample, VieScoreJudge } from "./judge.js";
-import { loopSettingsFor, seedFor, type EvalMode } from "./modes.js";
+import { loopSettingsFor, seedFor, usesExtras, type EvalMode } from "./modes.js";
 import { pictureFromFile } from "./picture-file.js";
 import type { AttemptView, Cost, ItemOutcome, ModeOutcome } from "./outcome.js";
 import { addCosts, zeroCost } from "./outcome.js";
@@ -71,8 +72,9 @@ async function runLoopMode(mode: Exclude<EvalMode, "reroll">, inputs: ItemInputs
   const outcome = emptyOutcome(mode);
   return settle(outcome, async () => {
     const seed = seedFor(context.plan.baseSeed, inputs.item.key, mode);
-    const view = await editOnce(inputs, loopSettingsFor(mode, context.plan.loop, seed), mode, context);
-    Object.assign(outcome, view);
+    const view = await editOnce(inputs, mode, loopSettingsFor(mode, context.plan.loop, seed), mode, context);
+    const { loop: _loop, ...shown } = view;
+    Object.assign(outcome, shown);
     const judged = await judgeImage(inputs, view.output, context);
     outcome.judged = judged;
     outcome.scores = scoreSample(judged.repeats);
@@ -80,7 +82,11 @@ async function runLoopMode(mode: Exclude<EvalMode, "reroll">, inputs: ItemInputs
   });
 }
 
-/** The paper's control: as many edit calls as the loop spent on this item, no reasoning, the judge keeps the best. */
+/**
+ * The paper's control: as many single edits as the loop spent on this item, no thinking or reflection. The kept sample
+ * is the one the reasoning MLLM's own SC·PQ ranks best, as the loop picks its round; only that one meets the judge, so
+ * the control is not the best of k noisy judge readings.
+ */
 async function runReroll(inputs: ItemInputs, loop: ModeOutcome | undefined, context: EvalContext): Promise<ModeOutcome> {
   const outcome = emptyOutcome("reroll");
   if (loop?.status !== "ok") {
@@ -92,56 +98,73 @@ async function runReroll(inputs: ItemInputs, loop: ModeOutcome | undefined, cont
     const samples = await Promise.all(
       Array.from({ length: count }, (_, k) => rerollSample(inputs, loopSettingsFor("reroll", context.plan.loop, firstSeed + k), k + 1, context)),
     );
-    const kept = bestSample(samples.map((sample) => sample.scores));
+    const kept = selectBest(samples.map((sample) => ({ value: sample.value, verdict: null })));
     const best = samples[kept]!;
+    const judged = await judgeImage(inputs, best.view.output, context);
+    const scores = scoreSample(judged.repeats);
     Object.assign(outcome, {
       output: best.view.output,
       runs: samples.flatMap((sample) => sample.view.runs),
-      judged: best.judged,
-      scores: best.scores,
-      cost: samples.reduce((sum, sample) => addCosts(sum, sample.view.cost), zeroCost()),
-      judge_cost: { calls: sumOf(samples, (s) => s.judged.calls), tokens: sumOf(samples, (s) => s.judged.tokens) },
-      attempts: samples.map((sample, k) => ({ ...sample.attempt, kept: k === kept })),
+      judged,
+      scores,
+      cost: samples.reduce((sum, sample) => addCosts(sum, sample.cost), zeroCost()),
+      judge_cost: { calls: judged.calls, tokens: judged.tokens },
+      attempts: samples.map((sample, k) => ({ ...sample.attempt, kept: k === kept, judge: k === kept ? scores : null })),
     } satisfies Partial<ModeOutcome>);
   });
 }
 
 interface RerollSample {
   view: EditView;
-  judged: JudgedSample;
-  scores: Scores;
+  /** The reasoner's min(SC)·min(PQ); null when either reply stayed unusable (ranks last). */
+  value: number | null;
+  /** The edit plus the reasoner's two scoring calls. */
+  cost: Cost;
   attempt: AttemptView;
 }
 
 async function rerollSample(inputs: ItemInputs, settings: LoopSettings, index: number, context: EvalContext): Promise<RerollSample> {
-  const view = await editOnce(inputs, settings, `reroll-${index}`, context);
-  const judged = await judgeImage(inputs, view.output, context);
-  const scores = scoreSample(judged.repeats);
+  const view = await editOnce(inputs, "reroll", settings, `reroll-${index}`, context);
+  const round = view.loop.rounds[0]!;
+  // The loop's own round scoring: the reasoner on (source as edited, this sample), against the instruction it edited with.
+  const scoreInput = { source: view.loop.prepared, edited: round.candidates[round.chosen]!.image, instruction: inputs.item.instruction };
+  const [semantics, quality] = await Promise.all([
+    unusableAsMissing(context.services.reasoner.scoreSemantics(scoreInput, context.signal)),
+    unusableAsMissing(context.services.reasoner.scoreQuality(scoreInput, context.signal)),
+  ]);
+  const calls = [semantics, quality].filter((call): call is StepCall<ScoreReply> => call !== undefined);
+  const scoring: Cost = {
+    mllm_calls: sumOf(calls, (call) => call.attempts) + (2 - calls.length) * INVALID_REPLY_ATTEMPTS,
+    editor_calls: 0,
+    tokens: sumOf(calls, (call) => call.usage.total),
+    wall_ms: 0,
+  };
   const attempt: AttemptView = {
     index,
     instruction: inputs.item.instruction,
     image: view.output,
     verdict: null,
     refined_instruction: null,
-    loop_sc: null,
-    loop_pq: null,
-    judge: scores,
+    loop_sc: semantics ? [...semantics.reply.score] : null,
+    loop_pq: quality ? [...quality.reply.score] : null,
+    judge: null,
     kept: false,
   };
-  return { view, judged, scores, attempt };
+  return { view, value: roundValue(semantics?.reply, quality?.reply), cost: addCosts(view.cost, scoring), attempt };
 }
 
-/** Highest judge O; a sample without one ranks last; ties keep the earlier sample. */
-export function bestSample(scores: readonly Scores[]): number {
-  let best = 0;
-  scores.forEach((score, k) => {
-    if ((score.O ?? -1) > (scores[best]!.O ?? -1)) best = k;
-  });
-  return best;
+async function unusableAsMissing<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (ReasonEditError.is(error) && error.code === "model_reply_invalid") return undefined;
+    throw error;
+  }
 }
 
 interface EditView {
   output: string;
+  loop: LoopResult;
   runs: string[];
   cost: Cost;
   concrete_instruction: string | null;
@@ -151,7 +174,7 @@ interface EditView {
 }
 
 /** One edit job with its run folder at <out-dir>/items/<slug>/<name> and its result at <name>.png beside it. */
-async function editOnce(inputs: ItemInputs, settings: LoopSettings, name: string, context: EvalContext): Promise<EditView> {
+async function editOnce(inputs: ItemInputs, mode: EvalMode, settings: LoopSettings, name: string, context: EvalContext): Promise<EditView> {
   const started = performance.now();
   const runDir = `${inputs.folder}/${name}`;
   const output = `${inputs.folder}/${name}.png`;
@@ -166,10 +189,11 @@ async function editOnce(inputs: ItemInputs, settings: LoopSettings, name: string
       settingsForRecord: { ...context.plan.settingsForRecord, eval_mode: name, seed: settings.seed },
       cwd: context.plan.cwd,
     },
-    { ...context.services, signal: context.signal, loadImage: () => Promise.resolve(inputs.input) },
+    { ...servicesFor(mode, context.services), signal: context.signal, loadImage: () => Promise.resolve(inputs.input) },
   );
   return {
     output,
+    loop: job.loop,
     runs: [runDir],
     cost: { ...callsOf(job.loop), wall_ms: Math.round(performance.now() - started) },
     concrete_instruction: job.loop.concreteInstruction,
@@ -177,6 +201,13 @@ async function editOnce(inputs: ItemInputs, settings: LoopSettings, name: string
     accepted: settings.reflect ? job.loop.accepted : null,
     attempts: roundViews(job, runDir),
   };
+}
+
+/** Without a workbench the loop can apply no exact op, composite nothing and draw no change map. */
+function servicesFor(mode: EvalMode, services: EvalEditServices): EvalEditServices {
+  if (usesExtras(mode)) return services;
+  const { workbench: _workbench, ...paper } = services;
+  return paper;
 }
 
 /** A failed step still made its call and its corrective re-ask. */

@@ -26,10 +26,10 @@ export interface AttemptView {
   image: string;
   verdict: Verdict | null;
   refined_instruction: string | null;
-  /** The loop's own VIEScore pairs, from the reflection MLLM that picks the round to keep; null outside the loop. */
+  /** The reasoning MLLM's own VIEScore pairs, which pick the loop's round and reroll's sample to keep; null in single and think. */
   loop_sc: number[] | null;
   loop_pq: number[] | null;
-  /** The judge's scores of a reroll sample (it keeps the best); null for loop rounds, which the judge never sees. */
+  /** The judge's scores of reroll's kept sample; null for every other attempt, which the judge never sees. */
   judge: Scores | null;
   kept: boolean;
 }

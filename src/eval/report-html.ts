@@ -3,7 +3,7 @@ import type { Scores } from "./aggregate.js";
 import { EVAL_MODES, type EvalMode } from "./modes.js";
 import type { AttemptView } from "./outcome.js";
 import type { EvalReport, ItemReport, LoopBehaviour } from "./report.js";
-import { OVERALL_HEADER, formatScore, formatShare, modeEntries, overallRows, settingsLine } from "./report-markdown.js";
+import { OVERALL_HEADER, formatScore, formatShare, modeEntries, modeLines, overallRows, settingsLine } from "./report-markdown.js";
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1f1f1f;background:#fafaf8}
@@ -47,6 +47,7 @@ export function renderHtml(report: EvalReport): string {
     `<style>${STYLE}</style></head><body>`,
     `<h1>reasonedit eval: ${escapeHtml(report.settings.benchmark)}</h1>`,
     `<div class="meta">${escapeHtml(settingsLine(report))}</div>`,
+    `<h2>Modes</h2>\n<ul id="modes">${modeLines(report).map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`,
     overallTable(report),
     categoryTable(report),
     costTable(report),
@@ -112,7 +113,7 @@ function behaviourList(report: EvalReport): string {
 function gateLine(report: EvalReport): string {
   const gate = report.gate;
   if (!gate) return "";
-  return `<h2>Gate</h2>\n<p id="gate">loop O ${formatScore(gate.O)} against --min-score ${gate.min_score}: <strong>${gate.passed ? "passed" : "FAILED"}</strong></p>`;
+  return `<h2>Gate</h2>\n<p id="gate">${gate.mode} O ${formatScore(gate.O)} against --min-score ${gate.min_score}: <strong>${gate.passed ? "passed" : "FAILED"}</strong></p>`;
 }
 
 function itemSection(item: ItemReport): string {
@@ -140,7 +141,7 @@ function modeColumn(mode: EvalMode, item: ItemReport): string {
     result.concrete_instruction && result.concrete_instruction !== item.instruction
       ? `<div class="meta">thought: ${escapeHtml(result.concrete_instruction)}</div>`
       : "";
-  const rounds = result.attempts.length > 1 || mode === "loop" ? `<div class="rounds">${result.attempts.map(attemptFigure).join("")}</div>` : "";
+  const rounds = result.attempts.length > 1 || mode === "loop" || mode === "full" ? `<div class="rounds">${result.attempts.map(attemptFigure).join("")}</div>` : "";
   return `<div class="column" data-mode="${mode}"><figure>${picture}<figcaption><strong>${mode}</strong> · ${scores}</figcaption></figure>${error}${concrete}${rounds}</div>`;
 }
 

@@ -32,6 +32,7 @@ export function renderMarkdown(report: EvalReport): string {
     "",
     settingsLine(report),
     "",
+    ...modesSection(report),
     ...overallSection(report),
     ...categorySection(report),
     ...costSection(report),
@@ -60,6 +61,15 @@ export function overallRows(report: EvalReport): string[][] {
     `${m.missing.SC}/${m.missing.PQ}`,
     String(m.items.errors),
   ]);
+}
+
+/** What each mode ran, so a delta is read as what it measures. */
+export function modeLines(report: EvalReport): string[] {
+  return modeEntries(report).map(([mode, m]) => `${mode}: ${m.includes}`);
+}
+
+function modesSection(report: EvalReport): string[] {
+  return ["## Modes", "", ...modeLines(report).map((line) => `- ${line}`), ""];
 }
 
 function overallSection(report: EvalReport): string[] {
@@ -126,7 +136,7 @@ function gateSection(report: EvalReport): string[] {
   const gate = report.gate;
   if (!gate) return [];
   const verdict = gate.passed ? "passed" : "FAILED";
-  return ["## Gate", "", `loop O ${formatScore(gate.O)} against --min-score ${gate.min_score}: **${verdict}**`, ""];
+  return ["## Gate", "", `${gate.mode} O ${formatScore(gate.O)} against --min-score ${gate.min_score}: **${verdict}**`, ""];
 }
 
 function errorSection(report: EvalReport): string[] {

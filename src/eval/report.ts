@@ -1,7 +1,7 @@
 // report.json: per mode and category SC/PQ/O with the delta against single, cost, judge spread and loop behaviour.
 import { aggregate, countMissing, difference, judgeSpread, scoreSample, type Aggregate, type JudgedItem, type MissingCounts, type Scores, type Spread } from "./aggregate.js";
 import { categoriesOf } from "./benchmark.js";
-import { EVAL_MODES, type EvalMode } from "./modes.js";
+import { EVAL_MODES, MODE_DESCRIPTIONS, gatedMode, type EvalMode } from "./modes.js";
 import { addCosts, zeroCost, type AttemptView, type Cost, type ItemOutcome, type JudgeCost, type ModeOutcome } from "./outcome.js";
 
 export const EVAL_REPORT_SCHEMA = "reasonedit.eval/1";
@@ -23,6 +23,8 @@ export interface RerollBehaviour {
 }
 
 export interface ModeReport extends Aggregate {
+  /** What the mode runs (and leaves out), in words. */
+  includes: string;
   delta_vs_single: Aggregate | null;
   /** Totals over the items this mode ran, with per_item means (wall_ms: editing only, judging excluded). */
   cost: Cost & { per_item: Cost | null };
@@ -57,7 +59,7 @@ export interface ReportSettings {
 }
 
 export interface Gate {
-  mode: "loop";
+  mode: "loop" | "full";
   min_score: number;
   O: number | null;
   passed: boolean;
@@ -88,15 +90,20 @@ export function buildReport(outcomes: readonly ItemOutcome[], settings: ReportSe
     settings,
     categories: categoriesOf(outcomes.map((outcome) => outcome.item)),
     modes,
-    gate: minScore === undefined ? null : gateOf(modes.loop, minScore),
+    gate: gateFor(modes, settings.modes, minScore),
     items: outcomes.map(itemReport),
   };
 }
 
-/** Passes when the loop's overall O reaches the bar; a missing O never passes. */
-export function gateOf(loop: ModeReport | undefined, minScore: number): Gate {
-  const O = loop?.overall.O ?? null;
-  return { mode: "loop", min_score: minScore, O, passed: O !== null && O >= minScore };
+function gateFor(modes: Partial<Record<EvalMode, ModeReport>>, ran: readonly EvalMode[], minScore: number | undefined): Gate | null {
+  const mode = gatedMode(ran);
+  return minScore === undefined || mode === undefined ? null : gateOf(mode, modes[mode], minScore);
+}
+
+/** Passes when the gated mode's overall O reaches the bar; a missing O never passes. */
+export function gateOf(mode: Gate["mode"], report: ModeReport | undefined, minScore: number): Gate {
+  const O = report?.overall.O ?? null;
+  return { mode, min_score: minScore, O, passed: O !== null && O >= minScore };
 }
 
 function modeReport(mode: EvalMode, outcomes: readonly ItemOutcome[], repeats: number): ModeReport {
@@ -105,6 +112,7 @@ function modeReport(mode: EvalMode, outcomes: readonly ItemOutcome[], repeats: n
   const failed = ran.filter(({ result }) => result.status === "error");
   const ok = ran.filter(({ result }) => result.status === "ok").map(({ result }) => result);
   const report: ModeReport = {
+    includes: MODE_DESCRIPTIONS[mode],
     ...aggregate(judged),
     delta_vs_single: null,
     cost: costOf(ran.map(({ result }) => result)),
@@ -113,7 +121,7 @@ function modeReport(mode: EvalMode, outcomes: readonly ItemOutcome[], repeats: n
     items: { total: ran.length, scored: judged.filter((item) => scoreSample(item.repeats).O !== null).length, errors: failed.length },
     errors: failed.map(({ item, result }) => ({ key: item.key, code: result.error?.code ?? "unknown", message: result.error?.message ?? "" })),
   };
-  if (mode === "loop") report.behaviour = loopBehaviour(ok);
+  if (mode === "loop" || mode === "full") report.behaviour = loopBehaviour(ok);
   if (mode === "reroll") report.behaviour = rerollBehaviour(ok);
   return report;
 }

@@ -5,6 +5,7 @@ import { MAX_UPSCALE, type OpsBounds } from "./op-bounds.js";
 import type {
   AssessReply,
   ChangeEvidence,
+  ConcludeInput,
   ConcludeReply,
   DescribeReply,
   Editor,
@@ -94,6 +95,13 @@ export interface Round {
   /** Index into candidates of the one this round continues with. */
   chosen: number;
   failures: StepFailure[];
+}
+
+/** What a round is judged against: the whole concrete request, and the correction its edit was given, if any. */
+interface JudgedRequest {
+  /** The concrete instruction, noting exact ops already applied to the source. */
+  request: string;
+  correction: string | undefined;
 }
 
 export type StopReason = "success" | "round_limit" | "repeated_instruction" | "single_pass" | "ops_only";
@@ -202,15 +210,18 @@ class EditLoop {
 
   private async iterate(result: LoopResult, concrete: string): Promise<LoopResult> {
     const describing = this.settings.reflect ? this.describe(concrete) : undefined;
+    // Every round is judged against the whole request, as the released loop keeps its original_prompt.
+    const request = describeRequest(concrete, result.ops);
     let baseImage = result.prepared;
     let baseRef: Round["base"] = "source";
     let instruction = concrete;
+    let correction: string | undefined;
     for (let index = 1; index <= this.settings.rounds; index++) {
-      const round = await this.playRound(index, baseRef, baseImage, instruction, result, describing);
+      const round = await this.playRound(index, baseRef, baseImage, instruction, { request, correction }, result, describing);
       result.rounds.push(round);
       this.emit({ type: "round_finished", round });
       const chosen = round.candidates[round.chosen]!;
-      const next = this.decideNext(chosen, instruction, concrete);
+      const next = this.decideNext(chosen, correction ?? concrete, concrete);
       if (next.stop) {
         result.stopReason = next.stop;
         break;
@@ -223,24 +234,26 @@ class EditLoop {
         baseRef = "source";
       }
       instruction = next.instruction;
+      correction = next.correction;
     }
     result.description = describing ? await describing : undefined;
     return this.select(result);
   }
 
+  /** `current` is this round's correction, or the concrete instruction when there was none; a new correction must differ from it. */
   private decideNext(
     chosen: Candidate,
-    instruction: string,
+    current: string,
     concrete: string,
-  ): { stop?: StopReason; continueFromLatest?: boolean; instruction: string } {
-    if (!this.settings.reflect) return { stop: "single_pass", instruction };
-    if (chosen.verdict === "success") return { stop: "success", instruction };
+  ): { stop?: StopReason; continueFromLatest?: boolean; instruction: string; correction?: string } {
+    if (!this.settings.reflect) return { stop: "single_pass", instruction: current };
+    if (chosen.verdict === "success") return { stop: "success", instruction: current };
     if (chosen.verdict === "refine") {
       const refined = chosen.conclusion!.reply.refined_instruction!;
-      if (repeatsInstruction(instruction, refined)) return { stop: "repeated_instruction", instruction };
-      if (this.settings.chain === "latest") return { continueFromLatest: true, instruction: refined };
+      if (repeatsInstruction(current, refined)) return { stop: "repeated_instruction", instruction: current };
+      if (this.settings.chain === "latest") return { continueFromLatest: true, instruction: refined, correction: refined };
       // Re-editing the source needs the whole request, not just the correction.
-      return { continueFromLatest: false, instruction: `${concrete} ${refined}` };
+      return { continueFromLatest: false, instruction: `${concrete} ${refined}`, correction: refined };
     }
     return { continueFromLatest: false, instruction: concrete };
   }
@@ -266,6 +279,7 @@ class EditLoop {
     baseRef: Round["base"],
     baseImage: Picture,
     instruction: string,
+    judged: JudgedRequest,
     result: LoopResult,
     describing: Promise<StepCall<DescribeReply> | undefined> | undefined,
   ): Promise<Round> {
@@ -274,7 +288,7 @@ class EditLoop {
     this.emit({ type: "edit_started", round: index, instruction, seeds });
     const failuresBefore = this.failures.length;
     const candidates = await Promise.all(
-      seeds.map((seed) => this.makeCandidate(index, seed, baseImage, instruction, result, describing)),
+      seeds.map((seed) => this.makeCandidate(index, seed, baseImage, instruction, judged, result, describing)),
     );
     const chosen = candidates.length === 1 ? 0 : selectBest(candidates);
     return { index, base: baseRef, instruction, candidates, chosen, failures: this.failures.slice(failuresBefore) };
@@ -285,6 +299,7 @@ class EditLoop {
     seed: number,
     baseImage: Picture,
     instruction: string,
+    judged: JudgedRequest,
     result: LoopResult,
     describing: Promise<StepCall<DescribeReply> | undefined> | undefined,
   ): Promise<Candidate> {
@@ -302,8 +317,8 @@ class EditLoop {
     if (!this.settings.reflect) return candidate;
     // Only conclude reads the change map, so it is computed while assess and the scores are already running.
     const evidence = this.mapChanges(round, baseImage, candidate.image);
-    const description = (describing ?? Promise.resolve(undefined)).then((d) => d?.reply.target_description ?? instruction);
-    const judgement = await this.judge(round, result, candidate, description, instruction, evidence);
+    const description = (describing ?? Promise.resolve(undefined)).then((d) => d?.reply.target_description ?? judged.request);
+    const judgement = await this.judge(round, candidate, description, judged, evidence);
     const mapped = await evidence;
     return { ...candidate, ...judgement, ...(mapped ? { evidence: mapped } : {}) };
   }
@@ -330,20 +345,18 @@ class EditLoop {
 
   private async judge(
     round: number,
-    result: LoopResult,
     candidate: Candidate,
     description: Promise<string>,
-    instruction: string,
+    judged: JudgedRequest,
     evidence: Promise<ChangeEvidence | undefined>,
   ): Promise<Judgement> {
     const reasoner = this.run.ports.reasoner;
     const source = this.reflectionSource;
     const edited = candidate.image;
     const signal = this.run.signal;
-    const reflectionInstruction = describeRequest(instruction, result.ops);
-    const scoreInput = { source, edited, instruction: reflectionInstruction };
+    const scoreInput = { source, edited, instruction: judged.request };
     const [verdictPart, semantics, quality] = await Promise.all([
-      this.assessThenConclude(round, description, reflectionInstruction, edited, evidence),
+      this.assessThenConclude(round, description, judged, edited, evidence),
       this.tolerate("score_sc", round, () => reasoner.scoreSemantics(scoreInput, signal)),
       this.tolerate("score_pq", round, () => reasoner.scoreQuality(scoreInput, signal)),
     ]);
@@ -353,22 +366,29 @@ class EditLoop {
   private async assessThenConclude(
     round: number,
     descriptionPromise: Promise<string>,
-    instruction: string,
+    judged: JudgedRequest,
     edited: Picture,
     evidencePromise: Promise<ChangeEvidence | undefined>,
   ): Promise<Pick<Judgement, "assessment" | "cappedScore" | "conclusion" | "verdict">> {
     const reasoner = this.run.ports.reasoner;
     const signal = this.run.signal;
+    const instruction = judged.request;
     const description = await descriptionPromise;
     const assessment = await this.tolerate("assess", round, () => reasoner.assess({ edited, instruction, description }, signal));
     const evidence = await evidencePromise;
-    const cappedScore = assessment ? capAssessment(assessment.reply) : 0;
-    const reason = assessment?.reply.reason ?? "No assessment is available for this edit.";
-    const conclusion = await this.tolerate("conclude", round, () =>
-      reasoner.conclude({ source: this.reflectionSource, edited, instruction, score: cappedScore, reason, ...(evidence ? { evidence } : {}) }, signal),
-    );
+    // Without a usable assessment conclude gets no hint at all, never an invented 0/10.
+    const cappedScore = assessment ? capAssessment(assessment.reply) : undefined;
+    const input: ConcludeInput = {
+      source: this.reflectionSource,
+      edited,
+      instruction,
+      ...(judged.correction === undefined ? {} : { correction: judged.correction }),
+      ...(assessment && cappedScore !== undefined ? { assessment: { score: cappedScore, reason: assessment.reply.reason } } : {}),
+      ...(evidence ? { evidence } : {}),
+    };
+    const conclusion = await this.tolerate("conclude", round, () => reasoner.conclude(input, signal));
     // An unusable verdict counts as failed, as in ReasonEdit: the next round re-edits the source.
-    return { assessment, cappedScore, conclusion, verdict: conclusion?.reply.verdict ?? "failed" };
+    return { ...(assessment ? { assessment, cappedScore } : {}), conclusion, verdict: conclusion?.reply.verdict ?? "failed" };
   }
 
   /** Runs a step whose invalid reply the loop can live without; provider failures still propagate. */

@@ -55,12 +55,21 @@ export interface AssessInput {
   instruction: string;
   description: string;
 }
+/** The assess step's verdict as a hint for conclude: its score after the caps, and its reason. */
+export interface AssessmentHint {
+  score: number;
+  reason: string;
+}
+
 export interface ConcludeInput {
   source: Picture;
   edited: Picture;
+  /** The whole concrete request every round is judged against, never a correction alone. */
   instruction: string;
-  score: number;
-  reason: string;
+  /** The correction this round's edit was given, when it was not the request itself; a new one must differ from it. */
+  correction?: string;
+  /** Absent when assess gave no usable reply: conclude is told so rather than handed an invented score. */
+  assessment?: AssessmentHint;
   evidence?: ChangeEvidence;
 }
 export interface ScoreInput {

@@ -155,8 +155,9 @@ export class MllmReasoner implements Reasoner {
   conclude(input: ConcludeInput, signal?: AbortSignal): Promise<StepCall<ConcludeReply>> {
     const vars = {
       instruction: input.instruction,
-      score: String(Number(input.score.toFixed(2))),
-      reason: input.reason,
+      correction: input.correction ?? "",
+      score: input.assessment === undefined ? "" : String(Number(input.assessment.score.toFixed(2))),
+      reason: input.assessment?.reason ?? "",
       evidence: input.evidence === undefined ? "" : describeEvidence(input.evidence),
     };
     const images = input.evidence === undefined ? [input.source, input.edited] : [input.source, input.edited, input.evidence.heatmap];

@@ -9,7 +9,7 @@ import { ReasonEditError } from "../errors.js";
 export const STEP_NAMES = ["think", "describe", "assess", "conclude", "score-sc", "score-pq"] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
-export const PLACEHOLDERS = ["instruction", "language", "description", "score", "reason", "evidence", "ops"] as const;
+export const PLACEHOLDERS = ["instruction", "language", "description", "score", "reason", "evidence", "ops", "correction"] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type TemplateVars = Partial<Record<Placeholder, string>>;
 
@@ -17,7 +17,7 @@ const STEP_PLACEHOLDERS: Record<StepName, readonly Placeholder[]> = {
   think: ["instruction", "language", "ops"],
   describe: ["instruction"],
   assess: ["instruction", "description"],
-  conclude: ["instruction", "score", "reason", "evidence"],
+  conclude: ["instruction", "correction", "score", "reason", "evidence"],
   "score-sc": ["instruction"],
   "score-pq": ["instruction"],
 };

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { aggregate, countMissing, difference, judgeSpread, scoreSample, type JudgedItem } from "../../src/eval/aggregate.js";
-import { bestSample } from "../../src/eval/evaluate-item.js";
 
 // Hand-computed (GEdit-Bench's rule: per item O = √(min SC · min PQ); mean per category; unweighted mean of categories):
 //   A1: SC [8,6] PQ [7,9]  → SC 6, PQ 7, O √42 = 6.480741
@@ -64,12 +63,5 @@ describe("GEdit-style aggregation", () => {
 
   it("reports the delta against single per score, null where either side is missing", () => {
     expect(difference({ SC: 7, PQ: 6, O: null }, { SC: 6.5, PQ: null, O: 5 })).toEqual({ SC: 0.5, PQ: null, O: null });
-  });
-});
-
-describe("reroll's pick", () => {
-  it("keeps the sample with the highest judge O, the earlier one on a tie, and never one without a score", () => {
-    expect(bestSample([{ SC: 5, PQ: 5, O: 5 }, { SC: 8, PQ: 8, O: 8 }, { SC: 8, PQ: 8, O: 8 }])).toBe(1);
-    expect(bestSample([{ SC: null, PQ: null, O: null }, { SC: 2, PQ: 2, O: 2 }])).toBe(1);
   });
 });

@@ -52,12 +52,13 @@ describe("modes and seeds", () => {
     expect(seedFor(2 ** 31 - 1, "x", "reroll")).toBeLessThan(2 ** 31);
   });
 
-  it("turns thinking and reflection on and off per mode", () => {
-    const base = { ...DEFAULT_LOOP_SETTINGS, rounds: 4 };
-    expect(loopSettingsFor("single", base, 1)).toMatchObject({ think: false, reflect: false, rounds: 1, seed: 1 });
-    expect(loopSettingsFor("think", base, 2)).toMatchObject({ think: true, reflect: false, rounds: 1 });
-    expect(loopSettingsFor("loop", base, 3)).toMatchObject({ think: true, reflect: true, rounds: 4 });
-    expect(loopSettingsFor("reroll", base, 4)).toMatchObject({ think: false, reflect: false, rounds: 1 });
+  it("turns thinking and reflection on and off per mode; only full keeps preserve and --candidates", () => {
+    const base = { ...DEFAULT_LOOP_SETTINGS, rounds: 4, candidates: 3, preserve: true };
+    expect(loopSettingsFor("single", base, 1)).toMatchObject({ think: false, reflect: false, rounds: 1, seed: 1, preserve: false, candidates: 1 });
+    expect(loopSettingsFor("think", base, 2)).toMatchObject({ think: true, reflect: false, rounds: 1, preserve: false, candidates: 1 });
+    expect(loopSettingsFor("loop", base, 3)).toMatchObject({ think: true, reflect: true, rounds: 4, preserve: false, ops: false, changeMap: false, candidates: 1 });
+    expect(loopSettingsFor("reroll", base, 4)).toMatchObject({ think: false, reflect: false, rounds: 1, preserve: false, candidates: 1 });
+    expect(loopSettingsFor("full", base, 5)).toMatchObject({ think: true, reflect: true, rounds: 4, preserve: true, ops: true, changeMap: true, candidates: 3 });
   });
 });
 
@@ -74,6 +75,7 @@ describe("eval options", () => {
     const env = { REASONEDIT_JUDGE: "env/judge", REASONEDIT_JUDGE_URL: "http://127.0.0.1:9/v1" };
     expect(resolveEvalOptions({ judge: "flag/judge" }, env, "b.jsonl", "/w")).toMatchObject({ judge: "flag/judge", judgeUrl: "http://127.0.0.1:9/v1" });
     expect(() => resolveEvalOptions({ modes: "single,think", minScore: "6" }, {}, "b.jsonl", "/w")).toThrow(/--min-score gates the loop mode/);
+    expect(resolveEvalOptions({ modes: "single,full", minScore: "6" }, {}, "b.jsonl", "/w").modes).toEqual(["single", "full"]);
     expect(() => resolveEvalOptions({ judgeRepeats: "0" }, {}, "b.jsonl", "/w")).toThrow(/--judge-repeats/);
   });
 });

@@ -8,21 +8,26 @@ import sharp from "sharp";
 import { afterEach } from "vitest";
 import { ReasonEditError } from "../../src/errors.js";
 import type { VieScorer } from "../../src/eval/judge.js";
+import { SharpWorkbench } from "../../src/images/workbench.js";
 import { silentLogger } from "../../src/logging.js";
 import type {
   AssessReply,
+  ChangeEvidence,
   ConcludeInput,
   ConcludeReply,
   DescribeReply,
   EditOutcome,
   EditRequest,
   Editor,
+  ExactOp,
+  Picture,
   Reasoner,
   ScoreInput,
   ScoreReply,
   StepCall,
   ThinkInput,
   ThinkReply,
+  Workbench,
 } from "../../src/loop/types.js";
 
 export const FIXTURES = path.resolve(import.meta.dirname, "../../fixtures");
@@ -37,10 +42,18 @@ function step<T>(reply: T): StepCall<T> {
  */
 export class MarkerReasoner implements Reasoner {
   readonly counts = { think: 0, describe: 0, assess: 0, conclude: 0, score_sc: 0, score_pq: 0 };
+  /** Per conclude call: whether it was shown a change map. */
+  readonly concludeEvidence: boolean[] = [];
+  /** Per think call: whether it was offered exact ops. */
+  readonly thinkAllowedOps: boolean[] = [];
 
+  /** "[local]" makes the edit local (so preserve may composite); "[ops]" splits off an exact grayscale op. */
   async think(input: ThinkInput): Promise<StepCall<ThinkReply>> {
     this.counts.think++;
-    return step({ instruction: `${input.instruction}, precisely`, changed: true, scope: "global" as const });
+    this.thinkAllowedOps.push(input.allowOps);
+    const scope = input.instruction.includes("[local]") ? ("local" as const) : ("global" as const);
+    const ops = input.instruction.includes("[ops]") ? [{ op: "grayscale" as const }] : [];
+    return step({ instruction: `${input.instruction}, precisely`, changed: true, scope, ...(ops.length > 0 ? { ops } : {}) });
   }
   async describe(): Promise<StepCall<DescribeReply>> {
     this.counts.describe++;
@@ -52,15 +65,51 @@ export class MarkerReasoner implements Reasoner {
   }
   async conclude(input: ConcludeInput): Promise<StepCall<ConcludeReply>> {
     this.counts.conclude++;
+    this.concludeEvidence.push(input.evidence !== undefined);
     return step(verdictFor(input.instruction));
   }
-  async scoreSemantics(): Promise<StepCall<ScoreReply>> {
+  async scoreSemantics(_input: ScoreInput): Promise<StepCall<ScoreReply>> {
     this.counts.score_sc++;
     return step({ score: [7, 8], reasoning: "" });
   }
   async scoreQuality(): Promise<StepCall<ScoreReply>> {
     this.counts.score_pq++;
     return step({ score: [8, 8], reasoning: "" });
+  }
+}
+
+/** The loop's own round scores follow the edited image's bytes too, but another byte than the judge's, so the two rank differently. */
+export class HashScoringReasoner extends MarkerReasoner {
+  override async scoreSemantics(input: ScoreInput): Promise<StepCall<ScoreReply>> {
+    this.counts.score_sc++;
+    return step({ score: [reasonerScoreOf(input.edited.bytes), 9], reasoning: "" });
+  }
+  override async scoreQuality(): Promise<StepCall<ScoreReply>> {
+    this.counts.score_pq++;
+    return step({ score: [8, 8], reasoning: "" });
+  }
+}
+
+export function reasonerScoreOf(bytes: Uint8Array): number {
+  return 1 + (createHash("sha256").update(bytes).digest()[1]! % 9);
+}
+
+/** The real sharp workbench, counting what the loop asked of it. */
+export class CountingWorkbench implements Workbench {
+  readonly counts = { applyOps: 0, changeMap: 0, preserve: 0 };
+  private readonly inner = new SharpWorkbench();
+
+  applyOps(image: Picture, ops: readonly ExactOp[]): Promise<Picture> {
+    this.counts.applyOps++;
+    return this.inner.applyOps(image, ops);
+  }
+  changeMap(base: Picture, candidate: Picture): Promise<ChangeEvidence> {
+    this.counts.changeMap++;
+    return this.inner.changeMap(base, candidate);
+  }
+  preserve(base: Picture, candidate: Picture): Promise<{ image: Picture; preservedShare: number }> {
+    this.counts.preserve++;
+    return this.inner.preserve(base, candidate);
   }
 }
 

@@ -6,13 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReasonEditError } from "../../src/errors.js";
 import { parseBenchmark } from "../../src/eval/benchmark.js";
 import { VieScoreJudge } from "../../src/eval/judge.js";
-import { EVAL_MODES, seedFor, type EvalMode } from "../../src/eval/modes.js";
+import { DEFAULT_MODES, seedFor, type EvalMode } from "../../src/eval/modes.js";
 import type { ItemOutcome } from "../../src/eval/outcome.js";
 import { buildReport, type LoopBehaviour, type ReportSettings } from "../../src/eval/report.js";
 import { writeReports } from "../../src/eval/report-files.js";
 import { runEval, type EvalPlan } from "../../src/eval/run-eval.js";
 import { DEFAULT_LOOP_SETTINGS } from "../../src/loop/run-edit-loop.js";
-import { FIXTURES, HashJudgeScorer, MarkerReasoner, SeedTintEditor, testServices, useTempDirs } from "./eval-doubles.js";
+import type { LoopSettings } from "../../src/loop/run-edit-loop.js";
+import { CountingWorkbench, FIXTURES, HashJudgeScorer, HashScoringReasoner, MarkerReasoner, SeedTintEditor, testServices, useTempDirs } from "./eval-doubles.js";
 
 const tempDir = useTempDirs();
 
@@ -31,6 +32,8 @@ interface Setup {
   modes?: EvalMode[];
   benchmark?: string;
   outDir?: string;
+  workbench?: CountingWorkbench;
+  loop?: Partial<LoopSettings>;
 }
 
 async function evaluate(setup: Setup = {}) {
@@ -39,15 +42,16 @@ async function evaluate(setup: Setup = {}) {
   const scorers = setup.scorers ?? [new HashJudgeScorer()];
   const plan: EvalPlan = {
     items: parseBenchmark(setup.benchmark ?? BENCHMARK, FIXTURES, "test.jsonl"),
-    modes: setup.modes ?? [...EVAL_MODES],
-    loop: { ...DEFAULT_LOOP_SETTINGS, rounds: 3, seed: 0 },
+    modes: setup.modes ?? [...DEFAULT_MODES],
+    loop: { ...DEFAULT_LOOP_SETTINGS, rounds: 3, seed: 0, ...setup.loop },
     baseSeed: 0,
     outDir: setup.outDir ?? (await tempDir()),
     concurrency: 2,
     settingsForRecord: {},
     cwd: FIXTURES,
   };
-  const outcomes = await runEval({ plan, services: { ...testServices, reasoner, editor }, judge: new VieScoreJudge(scorers) });
+  const services = { ...testServices, reasoner, editor, ...(setup.workbench ? { workbench: setup.workbench } : {}) };
+  const outcomes = await runEval({ plan, services, judge: new VieScoreJudge(scorers) });
   return { outcomes, plan, reasoner, editor, scorers };
 }
 
@@ -64,7 +68,11 @@ describe("eval modes", () => {
   // One run (two judge repeats) shared by these read-only checks: editing real photographs takes seconds.
   let shared: Awaited<ReturnType<typeof evaluate>>;
   beforeAll(async () => {
-    shared = await evaluate({ scorers: [new HashJudgeScorer(), new HashJudgeScorer()], outDir: await mkdtemp(path.join(tmpdir(), "reasonedit-eval-shared-")) });
+    shared = await evaluate({
+      reasoner: new HashScoringReasoner(),
+      scorers: [new HashJudgeScorer(), new HashJudgeScorer()],
+      outDir: await mkdtemp(path.join(tmpdir(), "reasonedit-eval-shared-")),
+    });
   });
   afterAll(() => rm(shared.plan.outDir, { recursive: true, force: true }));
 
@@ -81,30 +89,41 @@ describe("eval modes", () => {
     expect(two.modes.loop!.attempts.map((round) => round.verdict)).toEqual(["refine", "success"]);
   });
 
-  it("reroll makes exactly as many edit calls as loop did on each item, with no reasoning and a new seed each", async () => {
+  it("reroll makes exactly as many edit calls as loop did on each item, each with a new seed, plus the reasoner's two round scores per sample", async () => {
     const { outcomes, editor } = shared;
     for (const outcome of outcomes) {
-      expect(costs(outcome, "reroll")).toEqual({ mllm_calls: 0, editor_calls: outcome.modes.loop!.cost.editor_calls, tokens: 0 });
+      const samples = outcome.modes.loop!.cost.editor_calls;
+      expect(costs(outcome, "reroll")).toEqual({ mllm_calls: 2 * samples, editor_calls: samples, tokens: 2 * 15 * samples });
     }
     const rerollSeeds = (key: string, count: number) => Array.from({ length: count }, (_, k) => seedFor(0, key, "reroll") + k);
     expect(editor.seeds).toEqual(expect.arrayContaining([...rerollSeeds("one", 1), ...rerollSeeds("two", 2), ...rerollSeeds("three", 3)]));
-    const totalEdits = outcomes.reduce((sum, outcome) => sum + EVAL_MODES.reduce((n, mode) => n + outcome.modes[mode]!.cost.editor_calls, 0), 0);
+    const totalEdits = outcomes.reduce((sum, outcome) => sum + DEFAULT_MODES.reduce((n, mode) => n + outcome.modes[mode]!.cost.editor_calls, 0), 0);
     expect(editor.seeds).toHaveLength(totalEdits);
   });
 
-  it("reroll keeps the sample the judge scored best", async () => {
-    const { outcomes } = shared;
-    const three = outcomes[2]!.modes.reroll!;
-    const judgeOs = three.attempts.map((attempt) => attempt.judge!.O!);
-    const kept = three.attempts.findIndex((attempt) => attempt.kept);
-    expect(judgeOs[kept]).toBe(Math.max(...judgeOs));
-    expect(three.output).toBe(three.attempts[kept]!.image);
-    expect(three.scores.O).toBe(judgeOs[kept]);
+  it("reroll keeps the sample the reasoner's own SC·PQ ranks best (ties: the later one), as the loop picks its round", async () => {
+    for (const outcome of shared.outcomes) {
+      const reroll = outcome.modes.reroll!;
+      const values = reroll.attempts.map((attempt) => Math.min(...attempt.loop_sc!) * Math.min(...attempt.loop_pq!));
+      const expected = values.lastIndexOf(Math.max(...values));
+      expect(reroll.attempts.map((attempt) => attempt.kept)).toEqual(values.map((_, k) => k === expected));
+      expect(reroll.output).toBe(reroll.attempts[expected]!.image);
+    }
   });
 
-  it("judges every kept image once per repeat with SC and PQ, and reroll's every sample", async () => {
+  it("reroll makes one judge call per item per judge prompt and repeat, for its kept sample only", async () => {
+    for (const outcome of shared.outcomes) {
+      const reroll = outcome.modes.reroll!;
+      expect(reroll.judge_cost.calls).toBe(2 * 2); // SC and PQ, two repeats
+      expect(reroll.judged!.repeats).toHaveLength(2);
+      expect(reroll.attempts.filter((attempt) => attempt.judge !== null).map((attempt) => attempt.kept)).toEqual([true]);
+      expect(reroll.attempts.find((attempt) => attempt.kept)!.judge).toEqual(reroll.scores);
+    }
+  });
+
+  it("judges every mode's result once per repeat with SC and PQ, and nothing else", async () => {
     const { outcomes, scorers } = shared;
-    const judgedImages = outcomes.reduce((n, outcome) => n + 3 + outcome.modes.reroll!.attempts.length, 0);
+    const judgedImages = outcomes.length * DEFAULT_MODES.length;
     expect(scorers.map((scorer) => scorer.calls)).toEqual([2 * judgedImages, 2 * judgedImages]);
     expect(outcomes[0]!.modes.single!.judged!.repeats).toHaveLength(2);
   });
@@ -118,7 +137,7 @@ describe("eval modes", () => {
     expect(behaviour.verdict_mix).toEqual({ success: 2, refine: 1, failed: 3, none: 0 });
     expect(behaviour.accepted).toEqual({ count: 2, share: 2 / 3 });
     expect(report.modes.loop!.cost).toMatchObject({ editor_calls: 6, mllm_calls: 6 + 10 + 14 });
-    expect(report.modes.reroll!.cost.editor_calls).toBe(6);
+    expect(report.modes.reroll!.cost).toMatchObject({ editor_calls: 6, mllm_calls: 2 * 6 });
     expect(report.modes.think!.delta_vs_single).not.toBeNull();
     expect(report.modes.single!.delta_vs_single).toBeNull();
     expect(report.gate).toMatchObject({ mode: "loop", min_score: 5, passed: (report.modes.loop!.overall.O ?? 0) >= 5 });
@@ -129,11 +148,40 @@ describe("eval modes", () => {
     const report = buildReport(outcomes, settingsFor(plan, 2), "test");
     const files = await writeReports(plan.outDir, report);
     const item = report.items[1]!;
-    const paths = [item.source, ...EVAL_MODES.flatMap((mode) => [item.modes[mode]!.output!, ...item.modes[mode]!.attempts.map((a) => a.image)])];
+    const paths = [item.source, ...DEFAULT_MODES.flatMap((mode) => [item.modes[mode]!.output!, ...item.modes[mode]!.attempts.map((a) => a.image)])];
     await Promise.all(paths.map((file) => access(path.join(plan.outDir, file))));
     await access(path.join(plan.outDir, item.modes.loop!.runs[0]!, "run.json"));
     expect(JSON.parse(await readFile(files.json, "utf8"))).toMatchObject({ schema: "reasonedit.eval/1", categories: ["color_alter", "style_change"] });
     expect(await readFile(files.markdown, "utf8")).toContain("| loop |");
+  });
+});
+
+describe("what each mode includes", () => {
+  // A local edit whose think output also names an exact op: every extra has something to do, if it is allowed to.
+  const extrasBenchmark = JSON.stringify({ key: "cup", task_type: "color_alter", instruction: "make the cup blue [2 rounds] [local] [ops]", input_image: "coffee.png" });
+
+  it("single, think, loop and reroll apply no exact op, composite nothing and show conclude no change map, with one candidate a round", async () => {
+    const workbench = new CountingWorkbench();
+    const reasoner = new MarkerReasoner();
+    const { outcomes } = await evaluate({ benchmark: extrasBenchmark, workbench, reasoner, loop: { candidates: 2, preserve: true } });
+    expect(workbench.counts).toEqual({ applyOps: 0, changeMap: 0, preserve: 0 });
+    expect(reasoner.concludeEvidence).toEqual([false, false]); // the loop's two rounds
+    expect(reasoner.thinkAllowedOps).toEqual([false, false]); // think and loop
+    const cup = outcomes[0]!;
+    expect(cup.modes.loop!.cost.editor_calls).toBe(2);
+    expect(cup.modes.reroll!.cost.editor_calls).toBe(2);
+  });
+
+  it("full runs the loop as edit does: exact ops, preserve, the change map for conclude, and --candidates", async () => {
+    const workbench = new CountingWorkbench();
+    const reasoner = new MarkerReasoner();
+    const { outcomes } = await evaluate({ benchmark: extrasBenchmark, workbench, reasoner, modes: ["full"], loop: { candidates: 2 } });
+    expect(workbench.counts.applyOps).toBe(1);
+    expect(workbench.counts.preserve).toBe(4); // two rounds of two candidates
+    expect(workbench.counts.changeMap).toBe(4);
+    expect(reasoner.concludeEvidence).toEqual([true, true, true, true]);
+    expect(reasoner.thinkAllowedOps).toEqual([true]);
+    expect(outcomes[0]!.modes.full!.cost.editor_calls).toBe(4);
   });
 });
 

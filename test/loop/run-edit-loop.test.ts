@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_LOOP_SETTINGS, runEditLoop, type LoopSettings } from "../../src/loop/run-edit-loop.js";
 import { capAssessment, selectBest } from "../../src/loop/policies.js";
 import { ReasonEditError } from "../../src/errors.js";
+import type { ConcludeInput, Picture } from "../../src/loop/types.js";
 import {
   LabellingEditor,
   LabellingWorkbench,
@@ -137,9 +138,49 @@ describe("the edit loop", () => {
     const { reasoner } = await run([
       { verdict: success(), assess: { meets_instruction: "partial", major_conflicts: 0, minor_conflicts: 0, hallucinations: 0, omissions: 0, raw_score: 9, reason: "half done" } },
     ]);
-    const conclude = reasoner.calls.find((c) => c.step === "conclude")!.input as { score: number; reason: string };
-    expect(conclude.score).toBe(5);
-    expect(conclude.reason).toBe("half done");
+    const conclude = reasoner.calls.find((c) => c.step === "conclude")!.input as ConcludeInput;
+    expect(conclude.assessment).toEqual({ score: 5, reason: "half done" });
+  });
+
+  it("when assess stays invalid, concludes without a score hint instead of an invented 0/10", async () => {
+    const { result, reasoner } = await run([{ verdict: success(), assess: invalidReply("assess") }]);
+    const conclude = reasoner.calls.find((c) => c.step === "conclude")!.input as ConcludeInput;
+    expect(conclude).not.toHaveProperty("assessment");
+    const candidate = result.rounds[0]!.candidates[0]!;
+    expect(candidate.cappedScore).toBeUndefined();
+    expect(candidate.assessment).toBeUndefined();
+    expect(candidate.verdict).toBe("success");
+    expect(result.rounds[0]!.failures).toEqual([expect.objectContaining({ step: "assess", round: 1 })]);
+  });
+
+  it("judges a correction round against the whole concrete request; only the editor gets the correction", async () => {
+    const { editor, reasoner } = await run([{ verdict: refine("remove the extra sun") }, { verdict: success() }]);
+    expect(editor.requests.map((r) => r.instruction)).toEqual(["make the sky orange at sunset", "remove the extra sun"]);
+    const inputs = (name: string) => reasoner.calls.filter((c) => c.step === name).map((c) => c.input as { instruction: string; correction?: string; source?: Picture });
+    for (const name of ["assess", "conclude", "score_sc", "score_pq"]) {
+      expect(inputs(name).map((input) => input.instruction)).toEqual(["make the sky orange at sunset", "make the sky orange at sunset"]);
+    }
+    expect(inputs("conclude").map((input) => input.correction)).toEqual([undefined, "remove the extra sun"]);
+    // The judges compare with the source in every round, though round 2 edited round 1's result.
+    for (const name of ["conclude", "score_sc"]) expect(inputs(name).map((input) => labelOf(input.source!))).toEqual(["source", "source"]);
+  });
+
+  it("with --chain source, judges against the request and compares a new correction with the last one", async () => {
+    const { result, editor, reasoner } = await run(
+      [{ verdict: refine("add a reflection on the water") }, { verdict: refine("Add a reflection on the water.") }, { verdict: success() }],
+      { chain: "source" },
+    );
+    const conclude = reasoner.calls.filter((c) => c.step === "conclude").map((c) => c.input as ConcludeInput);
+    expect(conclude[1]!.instruction).toBe("make the sky orange at sunset");
+    expect(conclude[1]!.correction).toBe("add a reflection on the water");
+    expect(result.stopReason).toBe("repeated_instruction");
+    expect(editor.requests).toHaveLength(2);
+  });
+
+  it("after a failed verdict re-rolls without a correction", async () => {
+    const { reasoner } = await run([{ verdict: refine("remove the extra sun") }, { verdict: failed() }, { verdict: success() }]);
+    const conclude = reasoner.calls.filter((c) => c.step === "conclude").map((c) => c.input as ConcludeInput);
+    expect(conclude.map((input) => input.correction)).toEqual([undefined, "remove the extra sun", undefined]);
   });
 
   it("makes N concurrent candidate edits per round with distinct seeds and continues from the best", async () => {
@@ -210,18 +251,29 @@ describe("the extras beyond the paper can each be switched off", () => {
   });
 });
 
-describe("ReasonEdit's score caps", () => {
+describe("ReasonEdit's score caps, as its released evaluator applies them", () => {
   const base = { meets_instruction: "yes" as const, major_conflicts: 0, minor_conflicts: 0, hallucinations: 0, omissions: 0, raw_score: 10, reason: "" };
+  // Expected values worked out by hand from the release's rule (min(raw, cap)).
   it.each([
-    [{ meets_instruction: "no" as const }, 2],
-    [{ meets_instruction: "partial" as const }, 5],
-    [{ major_conflicts: 2 }, 5],
-    [{ major_conflicts: 1 }, 8],
-    [{ omissions: 1 }, 7],
-    [{ minor_conflicts: 1 }, 8.9],
-    [{}, 10],
-    [{ raw_score: 0.7 }, 7],
-  ])("caps %o at %d", (patch, expected) => {
-    expect(capAssessment({ ...base, ...patch })).toBeCloseTo(expected);
+    ["a clean yes keeps its raw score", {}, 10],
+    ["no caps at 2", { meets_instruction: "no" as const }, 2],
+    ["partial caps at 5", { meets_instruction: "partial" as const }, 5],
+    ["two major conflicts cap at 5", { major_conflicts: 2 }, 5],
+    ["one major conflict caps at 8", { major_conflicts: 1 }, 8],
+    ["an omission caps at 7", { omissions: 1 }, 7],
+    ["a hallucination caps at 7", { hallucinations: 2 }, 7],
+    ["one minor conflict never caps", { minor_conflicts: 1 }, 10],
+    ["many minor conflicts never cap", { minor_conflicts: 6, raw_score: 9.5 }, 9.5],
+    ["the lowest cap wins: no + omission", { meets_instruction: "no" as const, omissions: 1 }, 2],
+    ["partial + one major conflict", { meets_instruction: "partial" as const, major_conflicts: 1 }, 5],
+    ["one major conflict + an omission", { major_conflicts: 1, omissions: 1 }, 7],
+    ["a raw score under the cap stays", { meets_instruction: "partial" as const, raw_score: 3 }, 3],
+    ["a fraction is rescaled ×10", { raw_score: 0.7 }, 7],
+    ["a rescaled fraction is still capped", { raw_score: 0.9, omissions: 1 }, 7],
+    ["raw 0 stays 0", { raw_score: 0 }, 0],
+    // The release would turn raw 1 into 10; on our 0–10 prompt a 1 is a poor score, so it stays 1 (see capAssessment).
+    ["raw 1 stays 1 (a deliberate difference)", { raw_score: 1 }, 1],
+  ])("%s", (_name, patch, expected) => {
+    expect(capAssessment({ ...base, ...patch })).toBeCloseTo(expected, 5);
   });
 });

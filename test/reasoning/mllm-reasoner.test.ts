@@ -112,15 +112,35 @@ describe("MllmReasoner requests", () => {
 
   it("shows conclude the source and the edited image, and no change map without evidence", async () => {
     const { reasoner, chat } = reasonerWith([CONCLUDE_SUCCESS]);
-    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue.", score: 7.25, reason: "mostly blue" });
+    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue.", assessment: { score: 7.25, reason: "mostly blue" } });
     expect(imagesSent(chat.requests[0])).toEqual(["source", "edited"]);
     expect(textSent(chat.requests[0])).toContain("- Score: 7.25 / 10");
     expect(textSent(chat.requests[0])).not.toContain("image 3");
   });
 
+  it("tells conclude no assessment is available when there is none, with no score line", async () => {
+    const { reasoner, chat } = reasonerWith([CONCLUDE_SUCCESS]);
+    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue." });
+    const text = textSent(chat.requests[0]);
+    expect(text).toContain("No independent assessment is available for this edit.");
+    expect(text).not.toContain("Score:");
+    expect(text).not.toMatch(/\b0 \/ 10/);
+  });
+
+  it("shows conclude the whole request first and a correction round's correction as context", async () => {
+    const { reasoner, chat } = reasonerWith([CONCLUDE_SUCCESS, CONCLUDE_SUCCESS]);
+    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue and add a kite.", correction: "Add a red kite in the sky.", assessment: { score: 6, reason: "no kite" } });
+    const text = textSent(chat.requests[0]);
+    expect(text).toMatch(/edit instruction:\n\n"""\nTurn the sky blue and add a kite.\n"""/);
+    expect(text).toContain('correction:\n"""\nAdd a red kite in the sky.\n"""');
+    expect(text).toContain("never against the correction alone");
+    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue and add a kite.", assessment: { score: 6, reason: "no kite" } });
+    expect(textSent(chat.requests[1])).not.toContain("correction round");
+  });
+
   it("adds the heat map as a third image and its numbers when there is evidence", async () => {
     const { reasoner, chat } = reasonerWith([CONCLUDE_SUCCESS]);
-    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue.", score: 7, reason: "r", evidence });
+    await reasoner.conclude({ source, edited, instruction: "Turn the sky blue.", assessment: { score: 7, reason: "r" }, evidence });
     expect(imagesSent(chat.requests[0])).toEqual(["source", "edited", "heatmap"]);
     const text = textSent(chat.requests[0]);
     expect(text).toContain("image 3 is a heat map");
@@ -178,7 +198,7 @@ describe("MllmReasoner corrective re-ask", () => {
       '{"think": "sky half done", "verdict": "refine", "refined_instruction": ""}',
       '{"think": "sky half done", "verdict": "refine", "refined_instruction": "Make the left half of the sky blue."}',
     ]);
-    const call = await reasoner.conclude({ source, edited, instruction: "Turn the sky blue.", score: 5, reason: "half" });
+    const call = await reasoner.conclude({ source, edited, instruction: "Turn the sky blue.", assessment: { score: 5, reason: "half" } });
     expect(call.reply).toMatchObject({ verdict: "refine", refined_instruction: "Make the left half of the sky blue." });
     expect(chat.requests[1]?.messages.at(-1)?.content).toContain('refined_instruction: verdict "refine" needs a non-empty refined_instruction');
   });

@@ -17,13 +17,13 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .command("eval")
     .description("score single-pass editing against thinking and reflection on a benchmark, with a separate judge model")
     .argument("<benchmark>", 'JSONL in GEdit-Bench\'s shape: {"key", "task_type", "instruction", "input_image", "language"?, "knowledge_hint"?}')
-    .option("--modes <list>", "comma-separated: single, think, loop, reroll  [all four]")
+    .option("--modes <list>", "comma-separated: single, think, loop, reroll, full (loop plus exact ops, preserve, change map)  [single,think,loop,reroll]")
     .option("--out-dir <dir>", "where reports and every mode's images go  [./reasonedit-eval/<benchmark name>]")
     .option("--judge <model>", `judge model for VIEScore  [${DEFAULT_JUDGE}]`)
     .option("--judge-provider <provider>", 'provider for the judge, or "auto"  [auto]')
     .option("--judge-url <url>", "OpenAI-compatible server for the judge (key in REASONEDIT_JUDGE_API_KEY)")
     .option("--judge-repeats <k>", "judge each image k times and report the spread  [1]")
-    .option("--min-score <O>", "exit 3 when the loop mode's overall O is below this (0–10)")
+    .option("--min-score <O>", "exit 3 when the loop mode's O (full's when loop does not run) is below this in any language (0–10)")
     .option("-j, --concurrency <n>", `items evaluated at once  [${DEFAULT_CONCURRENCY}]`);
   addModelOptions(command);
   addLoopOptions(command);
@@ -176,7 +176,7 @@ function summaryLines(report: EvalReport, files: ReportFiles): string[] {
       `${m.delta_vs_single ? `, ΔO ${formatDelta(m.delta_vs_single.overall.O)} vs single` : ""}` +
       `${m.items.errors ? `, ${m.items.errors} errors` : ""}${m.missing.O ? `, ${m.missing.O} unscored` : ""}`,
   );
-  const gate = report.gate ? [`gate: loop O ${formatScore(report.gate.O)} vs --min-score ${report.gate.min_score}: ${report.gate.passed ? "passed" : "FAILED"}`] : [];
+  const gate = report.gate ? [`gate: ${report.gate.mode} O ${formatScore(report.gate.O)} vs --min-score ${report.gate.min_score}: ${report.gate.passed ? "passed" : "FAILED"}`] : [];
   return [...lines, ...gate, `report: ${files.html}`, `        ${files.markdown}`, `        ${files.json}`];
 }
 
