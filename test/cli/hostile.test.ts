@@ -11,6 +11,7 @@ import { cleanEnv, makeTempHome, runCli } from "./run-cli.js";
 
 const FIXTURE = new URL("../../fixtures/chelsea.png", import.meta.url);
 /** Any C0/C1 control other than the line break, as a terminal would obey it. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const TERMINAL_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 let fake: FakeProviders;
@@ -34,7 +35,7 @@ function edit(args: string[]) {
   return runCli(["edit", ...args, ...flags], { cwd: home.dir, env: cleanEnv(home.dir) });
 }
 
-function onlyRecord(): Record<string, any> {
+function onlyRecord(): { ops: unknown[]; concrete_instruction: string } {
   const root = join(home.dir, "state", "reasonedit", "runs");
   const [run] = readdirSync(root);
   return JSON.parse(readFileSync(join(root, run!, "run.json"), "utf8"));
