@@ -23,6 +23,7 @@ export type ErrorCode =
   | "input_too_large"
   | "input_download"
   | "output_unwritable"
+  | "output_missing"
   | "environment"
   | "locked"
   | "manifest"
@@ -52,6 +53,7 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   input_too_large: EXIT.usage,
   input_download: EXIT.usage,
   output_unwritable: EXIT.usage,
+  output_missing: EXIT.usage,
   environment: EXIT.environment,
   locked: EXIT.environment,
   manifest: EXIT.usage,

@@ -1,6 +1,6 @@
 // One edit job end to end: load and shape the image, run the loop, keep a run record, write the result.
 import { existsSync, statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { errorReport, isAbortError, ReasonEditError } from "../errors.js";
 import { DEFAULT_MAX_PIXELS, loadInput, openPixels, type InputImage } from "../images/input.js";
@@ -11,6 +11,8 @@ import { shapeForEditor } from "../images/shape.js";
 import { runEditLoop, type LoopEvent, type LoopResult, type LoopSettings } from "../loop/run-edit-loop.js";
 import type { Editor, Picture, Reasoner, Workbench } from "../loop/types.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
+import { seedOfUnfinishedRun } from "../runs/earlier-run.js";
+import { prepareFolder } from "../runs/prepare-folder.js";
 import { RunFolder, newRunId, sha256, stepRecord, totalsOf } from "../runs/run-folder.js";
 import { RUN_SCHEMA, type RoundRecord, type RunRecord, type RunStatus } from "../runs/run-record.js";
 
@@ -27,6 +29,13 @@ export interface EditJob {
   /** Recorded in run.json; must never contain secrets. */
   settingsForRecord: Record<string, unknown>;
   cwd: string;
+  /** Create the output's folder when it is missing (--mkdir); otherwise a missing folder is refused before any call. */
+  mkdir?: boolean;
+  /**
+   * The seed was drawn at random rather than given: take the seed of an unfinished earlier run of this same edit
+   * instead, so the calls that run finished come from the cache.
+   */
+  reuseEarlierSeed?: boolean;
 }
 
 export interface EditServices {
@@ -60,12 +69,16 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   for (const warning of input.warnings) services.logger.warn({ input: input.label }, warning);
   const outputPath = resolveOutputPath(job.output, input, job.cwd);
   if (outputPath !== "-") assertNotInput(outputPath, input);
-  const source = await shapeForEditor(input);
   const folder = new RunFolder(job.runDir ?? `${job.runsRoot}/${newRunId(input.label)}`);
+  await prepareFolders(job, outputPath, folder);
+  const source = await shapeForEditor(input);
+  const inputHash = sha256(input.pixels.data);
+  const seed = job.reuseEarlierSeed ? await seedOfUnfinishedRun(job.runsRoot, input.label, { sha256: inputHash, instruction: job.instruction }) : undefined;
+  if (seed !== undefined) services.logger.info({ seed }, "reusing the seed of an unfinished earlier run of this edit, so its finished calls come from the cache");
+  const settled: EditJob = seed === undefined ? job : { ...job, loop: { ...job.loop, seed }, settingsForRecord: { ...job.settingsForRecord, seed } };
   services.onRunFolder?.(folder.recordPath);
-  // The loop starts while the source and the first record are written; rounds are saved after them.
-  const recordReady = startRecord(folder, job, services, input, source);
-  recordReady.catch(() => undefined);
+  // Written before the first call: a full disk is found before paying, and the seed is on disk for a redo.
+  const record = await startRecord(folder, settled, services, input, source, inputHash);
   const rounds: RoundRecord[] = [];
   const saving: Array<Promise<void>> = [];
 
@@ -74,25 +87,28 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
     services.onEvent?.(event);
     if (event.type === "thought") seen.thinking = event.thinking;
     if (event.type === "round_finished") seen.rounds.push(event.round);
-    if (event.type === "round_finished") saving.push(recordReady.then((record) => saveRound(folder, record, rounds, event.round)));
+    if (event.type === "round_finished") saving.push(saveRound(folder, record, rounds, event.round));
   };
   let loop: LoopResult;
   try {
     const opsBounds = { width: input.width, height: input.height, maxPixels: DEFAULT_MAX_PIXELS };
-    loop = await runEditLoop({ source, instruction: job.instruction, settings: job.loop, ports: services, opsBounds, onEvent, ...(services.signal ? { signal: services.signal } : {}) });
+    loop = await runEditLoop({ source, instruction: job.instruction, settings: settled.loop, ports: services, opsBounds, onEvent, ...(services.signal ? { signal: services.signal } : {}) });
     await Promise.all(saving);
   } catch (error) {
     await Promise.allSettled(saving);
-    const record = await recordReady.catch(() => undefined);
-    if (record) await failRecord(folder, record, error, { ...seen, wallMs: performance.now() - started });
+    await failRecord(folder, record, error, { ...seen, wallMs: performance.now() - started });
     throw error;
   }
-  const record = await recordReady;
   const status = loop.accepted ? "accepted" : "not_accepted";
-  const result = await chooseResult(loop, input);
-  const format = outputFormatFor(outputPath, input);
-  const bytes = "pixels" in result ? await encodePixelsOutput(result.pixels, input, format) : await encodeOutput(result.picture, input, format, result.size);
-  await writeOutput(outputPath, bytes, services.stdout);
+  try {
+    const result = await chooseResult(loop, input);
+    const format = outputFormatFor(outputPath, input);
+    const bytes = "pixels" in result ? await encodePixelsOutput(result.pixels, input, format) : await encodeOutput(result.picture, input, format, result.size);
+    await writeOutput(outputPath, bytes, services.stdout);
+  } catch (error) {
+    await failRecord(folder, record, error, { ...loop, wallMs: performance.now() - started });
+    throw error;
+  }
   finishRecord(record, loop, status, outputPath, started);
   await folder.writeRecord(record);
   return { status, output: outputPath, record, recordPath: folder.recordPath, loop };
@@ -107,7 +123,15 @@ function resolveOutputPath(output: string | undefined, input: InputImage, cwd: s
   return isFolder ? join(target, basename(defaultOutputPath(input, cwd))) : target;
 }
 
-async function startRecord(folder: RunFolder, job: EditJob, services: EditServices, input: InputImage, source: Picture): Promise<RunRecord> {
+/** The output's folder and the run folder's parent exist (or may be created) and take files, checked before any call. */
+async function prepareFolders(job: EditJob, outputPath: string, folder: RunFolder): Promise<void> {
+  if (outputPath !== "-") {
+    await prepareFolder(dirname(outputPath), { role: "the output folder", create: job.mkdir === true, createHint: "create it first, or pass --mkdir" });
+  }
+  await prepareFolder(dirname(folder.dir), { role: "the runs folder", create: true });
+}
+
+async function startRecord(folder: RunFolder, job: EditJob, services: EditServices, input: InputImage, source: Picture, inputHash: string): Promise<RunRecord> {
   const sourceImage = await folder.writeImage("source", source);
   const record: RunRecord = {
     schema: RUN_SCHEMA,
@@ -122,7 +146,7 @@ async function startRecord(folder: RunFolder, job: EditJob, services: EditServic
       format: input.format,
       width: input.width,
       height: input.height,
-      sha256: sha256(input.pixels.data),
+      sha256: inputHash,
       source_image: sourceImage,
     },
     instruction: job.instruction,
@@ -223,6 +247,7 @@ async function writeOutput(path: string, bytes: Buffer, stdout: NodeJS.WritableS
     try {
       await writeFileAtomic(path, bytes);
     } catch (error) {
+      if (ReasonEditError.is(error)) throw error;
       throw new ReasonEditError("output_unwritable", `cannot write the result to ${path}: ${(error as Error).message}`, {
         hint: "choose another -o path, or check the folder exists and is writable",
         cause: error,

@@ -188,6 +188,7 @@ async function editOnce(inputs: ItemInputs, mode: EvalMode, settings: LoopSettin
       runDir: path.join(context.plan.outDir, runDir),
       settingsForRecord: { ...context.plan.settingsForRecord, eval_mode: name, seed: settings.seed },
       cwd: context.plan.cwd,
+      mkdir: true,
     },
     { ...servicesFor(mode, context.services), signal: context.signal, loadImage: () => Promise.resolve(inputs.input) },
   );

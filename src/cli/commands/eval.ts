@@ -51,6 +51,8 @@ async function runEvalCommand(benchmark: string, cmd: Command, io: CliIo): Promi
   const { readBenchmark } = await import("../../eval/benchmark.js");
   const items = await readBenchmark(benchmark, io.cwd);
   await assertImagesExist(items, benchmark);
+  const { prepareFolder } = await import("../../runs/prepare-folder.js");
+  await prepareFolder(options.outDir, { role: "--out-dir", create: true }); // before the first paid call
   if (sameModel(context, options)) context.say(`warning: the judge ${options.judge} is also the reflection MLLM, so the loop is graded by itself`);
   const report = await withInterrupt(io, context.say, (signal) => evaluate(benchmark, items, options, context, signal));
   const files = await writeReportFiles(options.outDir, report);
