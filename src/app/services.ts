@@ -78,7 +78,14 @@ export async function createServices(settings: Settings, credentials: Credential
   const editorParams = { steps: settings.steps ?? null, guidance: settings.guidance ?? null };
   const editor = cachingEditor(uploadAsJpeg(rawEditor), rawEditor.id, cache, editorParams);
   const prompts = await loadPromptSet(settings.prompts);
-  const reasoner = new MllmReasoner({ chat, prompts, encodeImage: toMllmDataUrl, forgetUnusableReplies: !overrides.exactReplays });
+  const reasoner = new MllmReasoner({
+    chat,
+    prompts,
+    encodeImage: toMllmDataUrl,
+    maxTokens: settings.maxTokens,
+    forgetUnusableReplies: !overrides.exactReplays,
+    onNotice: (message) => logger.warn(message),
+  });
   return {
     reasoner,
     editor,

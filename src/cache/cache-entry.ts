@@ -33,7 +33,7 @@ const entryBase = {
 export const ChatEntrySchema = z.object({
   ...entryBase,
   kind: z.literal("chat"),
-  value: z.object({ text: z.string(), usage: TokenUsageSchema }),
+  value: z.object({ text: z.string(), usage: TokenUsageSchema, finishReason: z.string().optional() }),
 });
 export type ChatEntry = z.infer<typeof ChatEntrySchema>;
 

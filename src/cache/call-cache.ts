@@ -35,6 +35,7 @@ export interface CallCacheOptions {
 export interface ChatAnswer {
   text: string;
   usage: TokenUsage;
+  finishReason?: string;
 }
 
 export interface EditAnswer {
@@ -103,7 +104,9 @@ export class CallCache {
 
   /** Stores only in read-write mode. A failed write is logged, never thrown: the answer in hand is still good. */
   async writeChat(key: ChatCallKey, answer: ChatAnswer): Promise<void> {
-    await this.writeEntry(key, { text: answer.text, usage: answer.usage });
+    // finish_reason decides how a bad reply is asked again ("length": a larger budget), so a replay must keep it.
+    const finish = answer.finishReason === undefined ? {} : { finishReason: answer.finishReason };
+    await this.writeEntry(key, { text: answer.text, usage: answer.usage, ...finish });
   }
 
   async writeEdit(key: EditCallKey, answer: EditAnswer): Promise<void> {

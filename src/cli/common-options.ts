@@ -32,6 +32,7 @@ export function addRuntimeOptions(command: Command): Command {
   return command
     .option("--timeout <seconds>", "deadline for each model call, polling included  [300]")
     .option("--max-retries <n>", "retries for 408/429/5xx and network errors, with backoff  [4]")
+    .option("--max-tokens <n>", "reply budget of each reasoning call; a reply cut off there is asked once more with 4x  [1024]")
     .option("--run-dir <dir>", "folder that receives run records  [$XDG_STATE_HOME/reasonedit/runs]")
     .option("--cache-dir <dir>", "model-call cache  [$XDG_CACHE_HOME/reasonedit]")
     .option("--no-cache", "neither read nor write the model-call cache")
@@ -64,6 +65,7 @@ const SETTING_KEYS = [
   "prompts",
   "timeout",
   "maxRetries",
+  "maxTokens",
   "runDir",
   "cacheDir",
   "cache",

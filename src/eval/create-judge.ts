@@ -53,7 +53,14 @@ export async function createJudge(wiring: JudgeWiring): Promise<CreatedJudge> {
   const prompts = await loadPromptSet();
   const scorers = Array.from(
     { length: options.judgeRepeats },
-    (_, repeat) => new MllmReasoner({ chat: seededChatModel(chat, repeat === 0 ? undefined : repeat), prompts, encodeImage: toMllmDataUrl }),
+    (_, repeat) =>
+      new MllmReasoner({
+        chat: seededChatModel(chat, repeat === 0 ? undefined : repeat),
+        prompts,
+        encodeImage: toMllmDataUrl,
+        maxTokens: settings.maxTokens,
+        onNotice: (message) => wiring.logger.warn(message),
+      }),
   );
   return { judge: new VieScoreJudge(scorers), id: chat.id };
 }

@@ -17,6 +17,11 @@ export interface EvalOptions {
   judgeRepeats: number;
   minScore?: number;
   concurrency: number;
+  /** Which items run: --language, --categories, --sample (seeded by --seed), --limit. */
+  limit?: number;
+  sample?: number;
+  categories?: string[];
+  language?: string;
 }
 
 const EvalOptionsSchema = z.object({
@@ -32,6 +37,14 @@ const EvalOptionsSchema = z.object({
   judgeRepeats: z.coerce.number().int().min(1).max(10).default(1),
   minScore: z.coerce.number().min(0).max(10).optional(),
   concurrency: z.coerce.number().int().min(1).max(64).default(DEFAULT_CONCURRENCY),
+  limit: z.coerce.number().int().min(1).optional(),
+  sample: z.coerce.number().int().min(1).optional(),
+  categories: z
+    .string()
+    .transform((list) => [...new Set(list.split(",").map((name) => name.trim()).filter((name) => name !== ""))])
+    .refine((names) => names.length > 0, "name at least one category")
+    .optional(),
+  language: z.string().trim().min(1).optional(),
 });
 
 const ENV_NAMES = { REASONEDIT_JUDGE: "judge", REASONEDIT_JUDGE_PROVIDER: "judgeProvider", REASONEDIT_JUDGE_URL: "judgeUrl" } as const;
@@ -45,6 +58,10 @@ const FLAG_NAMES: Record<string, string> = {
   judgeRepeats: "--judge-repeats",
   minScore: "--min-score",
   concurrency: "--concurrency",
+  limit: "--limit",
+  sample: "--sample",
+  categories: "--categories",
+  language: "--language",
 };
 
 export function resolveEvalOptions(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, benchmark: string, cwd: string): EvalOptions {

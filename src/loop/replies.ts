@@ -1,8 +1,18 @@
 // What each reasoning step must return (DESIGN.md §2): the contract between the loop and any reasoner.
 import { z } from "zod";
 
-const score10 = z.coerce.number().min(0).max(10);
-const count = z.coerce.number().int().min(0);
+/** Instructions go to the editor and the terminal: a model that writes a megabyte of one is not answering. */
+export const MAX_INSTRUCTION_CHARS = 2_000;
+/** Reasons, descriptions and thoughts: room for a paragraph or ten, not for a flood. */
+export const MAX_TEXT_CHARS = 10_000;
+
+/** A number, or a number written as a string ("7"); null, "", true and the like are not numbers, never 0 or 1. */
+const numeric = () =>
+  z.preprocess((value) => (typeof value === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value), z.number());
+const score10 = numeric().pipe(z.number().min(0).max(10));
+const count = numeric().pipe(z.number().int().min(0));
+const instructionText = z.string().trim().max(MAX_INSTRUCTION_CHARS);
+const text = z.string().max(MAX_TEXT_CHARS);
 
 export const ExactOpSchema = z.discriminatedUnion("op", [
   z.object({ op: z.literal("rotate"), degrees: z.coerce.number().refine((d) => [90, 180, 270].includes(d), "degrees must be 90, 180 or 270") }),
@@ -30,16 +40,16 @@ export type ExactOp = z.infer<typeof ExactOpSchema>;
 export const MAX_OPS = 8;
 
 export const ThinkReplySchema = z.object({
-  instruction: z.string().trim().min(1).nullable(),
+  instruction: instructionText.min(1).nullable(),
   changed: z.boolean().optional(),
-  rationale: z.string().optional(),
+  rationale: text.optional(),
   scope: z.enum(["local", "global"]).optional(),
   ops: z.array(ExactOpSchema).max(MAX_OPS, `at most ${MAX_OPS} exact operations`).optional(),
 });
 export type ThinkReply = z.infer<typeof ThinkReplySchema>;
 
 export const DescribeReplySchema = z.object({
-  target_description: z.string().trim().min(1),
+  target_description: text.trim().min(1),
 });
 export type DescribeReply = z.infer<typeof DescribeReplySchema>;
 
@@ -50,16 +60,16 @@ export const AssessReplySchema = z.object({
   hallucinations: count.default(0),
   omissions: count,
   raw_score: score10,
-  reason: z.string(),
+  reason: text,
 });
 export type AssessReply = z.infer<typeof AssessReplySchema>;
 
 export const ConcludeReplySchema = z
   .object({
     verdict: z.enum(["success", "refine", "failed"]),
-    think: z.string().optional(),
-    refined_instruction: z.string().trim().nullable().optional(),
-    unintended_changes: z.array(z.string()).optional(),
+    think: text.optional(),
+    refined_instruction: instructionText.nullable().optional(),
+    unintended_changes: z.array(z.string().max(500)).max(20).optional(),
   })
   .refine((r) => r.verdict !== "refine" || (r.refined_instruction ?? "").length > 0, {
     message: 'verdict "refine" needs a non-empty refined_instruction',
@@ -70,6 +80,6 @@ export type Verdict = ConcludeReply["verdict"];
 
 export const ScoreReplySchema = z.object({
   score: z.tuple([score10, score10]),
-  reasoning: z.string().default(""),
+  reasoning: text.default(""),
 });
 export type ScoreReply = z.infer<typeof ScoreReplySchema>;

@@ -20,6 +20,8 @@ export interface ChatRequest {
 export interface ChatResponse {
   text: string;
   usage: TokenUsage;
+  /** The server's finish_reason: "stop", or "length" when the reply was cut off at maxTokens. */
+  finishReason?: string;
   /** True when the answer came from the call cache rather than the network. */
   cached?: boolean;
 }

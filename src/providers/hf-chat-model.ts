@@ -71,24 +71,39 @@ function chatArgs(options: ChatModelOptions, request: ChatRequest, withFormat: b
 }
 
 function readReply(output: ChatCompletionOutput, provider: string): ChatResponse {
-  const choice = Array.isArray(output?.choices) ? output.choices[0] : undefined;
-  const content: unknown = choice?.message?.content;
-  const text = typeof content === "string" ? content : textFromParts(content);
-  if (!text) {
-    throw new ReasonEditError("provider_output", `${provider} answered without any message text`, {
+  const choice: unknown = Array.isArray(output?.choices) ? output.choices[0] : undefined;
+  if (typeof choice !== "object" || choice === null) {
+    throw new ReasonEditError("provider_output", `${provider} answered without any choice (no choices[0] in the reply)`, {
       provider,
-      hint: "The model may not accept images, or the server may not speak the OpenAI chat-completions format.",
+      hint: "The server may not speak the OpenAI chat-completions format: check the URL or the provider.",
     });
   }
-  return { text, usage: readUsage(output?.usage) };
+  const { message, finish_reason: finishReason } = choice as { message?: Record<string, unknown>; finish_reason?: unknown };
+  const usage = readUsage(output?.usage);
+  const finish = typeof finishReason === "string" ? { finishReason } : {};
+  const text = contentText(message?.content);
+  if (text.trim() !== "") return { text, usage, ...finish };
+  // With a reasoning parser that does not match the model, the answer lands in the reasoning field (vLLM, llama.cpp
+  // --reasoning-format deepseek, Ollama). A reply cut off at max_tokens holds only thoughts there: not an answer.
+  const reasoning = firstText(message?.reasoning_content, message?.reasoning);
+  if (reasoning !== undefined && finishReason !== "length") return { text: reasoning, usage, ...finish };
+  return { text: "", usage, ...finish };
 }
 
-/** A few servers answer content as parts, like the request. */
-function textFromParts(content: unknown): string {
+/** Content as a string, or as parts (Mistral's Magistral: thinking parts, then text parts): only the text parts. */
+function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   return content
-    .map((part: unknown) => (typeof (part as { text?: unknown })?.text === "string" ? (part as { text: string }).text : ""))
+    .map((part: unknown) => {
+      const { type, text } = (part ?? {}) as { type?: unknown; text?: unknown };
+      return (type === undefined || type === "text") && typeof text === "string" ? text : "";
+    })
     .join("");
+}
+
+function firstText(...values: unknown[]): string | undefined {
+  return values.find((value): value is string => typeof value === "string" && value.trim() !== "");
 }
 
 function readUsage(usage: unknown): TokenUsage {

@@ -41,6 +41,11 @@ export interface MllmReasonerOptions {
   /** Default 1024: room for conclude's reasoning before its JSON; a cut-off reply cannot be parsed. */
   maxTokens?: number;
   /**
+   * Told when a step degrades in a way the user should know about (a reply cut off at the token budget and asked
+   * again with a larger one). Default: nothing.
+   */
+  onNotice?: (message: string) => void;
+  /**
    * Drop replies that stayed invalid from the call cache, so a later run asks again (edit, batch). Off where a
    * replay must be exact, invalid replies included (eval).
    */
@@ -127,6 +132,7 @@ export class MllmReasoner implements Reasoner {
   private readonly temperature: number;
   private readonly maxTokens: number;
   private readonly forgetUnusableReplies: boolean;
+  private readonly onNotice: (message: string) => void;
 
   constructor(options: MllmReasonerOptions) {
     this.chat = options.chat;
@@ -135,6 +141,7 @@ export class MllmReasoner implements Reasoner {
     this.temperature = options.temperature ?? 0.2;
     this.maxTokens = options.maxTokens ?? 1024;
     this.forgetUnusableReplies = options.forgetUnusableReplies ?? false;
+    this.onNotice = options.onNotice ?? (() => {});
   }
 
   think(input: ThinkInput, signal?: AbortSignal): Promise<StepCall<ThinkReply>> {
@@ -181,10 +188,7 @@ export class MllmReasoner implements Reasoner {
   }
 
   private validate<S extends z.ZodType>(spec: StepSpec<S>, text: string): ParseResult<z.output<S>> {
-    const parsed = parseReply(text, spec.schema);
-    if (!parsed.ok || spec.check === undefined) return parsed;
-    const problem = spec.check(parsed.value);
-    return problem === undefined ? parsed : { ok: false, error: problem };
+    return parseReply(text, spec.schema, spec.check);
   }
 
   private async run<S extends z.ZodType>(spec: StepSpec<S>, signal?: AbortSignal): Promise<StepCall<z.output<S>>> {
@@ -195,19 +199,29 @@ export class MllmReasoner implements Reasoner {
       temperature: this.temperature,
       maxTokens: this.maxTokens,
     };
-    const first = await this.chat.complete(request, signal);
-    const responses = [first];
-    let outcome = this.validate(spec, first.text);
+    const asked: ChatRequest[] = [request];
+    const responses = [await this.chat.complete(request, signal)];
+    let outcome = this.validate(spec, responses[0]!.text);
+    const roomier = largerBudget(this.maxTokens);
+    if (!outcome.ok && wasCutOff(responses[0]!) && roomier > this.maxTokens) {
+      // The model ran out of budget (often while reasoning): the same question with more room, not a correction.
+      const larger = { ...request, maxTokens: roomier };
+      this.onNotice(`${spec.step} reply from ${this.chat.id} was ${cutOffNote(responses[0]!, this.maxTokens)}; asking again with max_tokens ${larger.maxTokens}`);
+      asked.push(larger);
+      responses.push(await this.chat.complete(larger, signal));
+      outcome = this.validate(spec, responses.at(-1)!.text);
+    }
+    if (!outcome.ok && !wasCutOff(responses.at(-1)!)) {
+      const last = responses.at(-1)!;
+      const reask = withReask(asked.at(-1)!, last.text, outcome.error, spec.step);
+      asked.push(reask);
+      responses.push(await this.chat.complete(reask, signal));
+      outcome = this.validate(spec, responses.at(-1)!.text);
+    }
     if (!outcome.ok) {
-      const reask = withReask(request, first.text, outcome.error, spec.step);
-      const second = await this.chat.complete(reask, signal);
-      responses.push(second);
-      outcome = this.validate(spec, second.text);
-      if (!outcome.ok) {
-        // A cached refusal would fail every later edit the same way; drop both so the next run asks again.
-        if (this.forgetUnusableReplies) await Promise.all([this.chat.forget?.(request), this.chat.forget?.(reask)]);
-        throw this.invalidReplyError(spec.step, outcome.error);
-      }
+      // A cached refusal would fail every later edit the same way; drop them all so the next run asks again.
+      if (this.forgetUnusableReplies) await Promise.all(asked.map((sent) => this.chat.forget?.(sent)));
+      throw this.invalidReplyError(spec.step, outcome.error, responses.at(-1)!, asked.at(-1)!.maxTokens ?? this.maxTokens);
     }
     return {
       reply: outcome.value,
@@ -219,11 +233,31 @@ export class MllmReasoner implements Reasoner {
     };
   }
 
-  private invalidReplyError(step: StepName, error: string): ReasonEditError {
+  private invalidReplyError(step: StepName, error: string, last: ChatResponse, budget: number): ReasonEditError {
+    if (wasCutOff(last)) {
+      return new ReasonEditError("model_reply_invalid", `${step} reply from ${this.chat.id} was ${cutOffNote(last, budget)}: ${error}`, {
+        hint: "Raise --max-tokens (REASONEDIT_MAX_TOKENS, or maxTokens in the config file), or turn the model's thinking off or down on the server.",
+      });
+    }
     const template = this.prompts[step];
     const hint = template.builtIn
       ? `The model did not return the JSON the ${step} step needs. Try a stronger --mllm model (an instruction-tuned vision model that can follow a JSON format).`
       : `The model did not return the JSON the ${step} step needs. Check that ${template.file} asks for exactly these fields: ${REPLY_SHAPES[step]} — or try a stronger --mllm model.`;
     return new ReasonEditError("model_reply_invalid", `${step} reply from ${this.chat.id} was not valid after one corrective re-ask: ${error}`, { hint });
   }
+}
+
+/** finish_reason "length": the server stopped at max_tokens, so the reply may end mid-object or before any answer. */
+function wasCutOff(response: ChatResponse): boolean {
+  return response.finishReason === "length";
+}
+
+function cutOffNote(response: ChatResponse, budget: number): string {
+  const where = response.text.trim() === "" ? " before any answer (the budget went to reasoning)" : "";
+  return `cut off at max_tokens ${budget}${where}`;
+}
+
+/** Enough room for a reasoning model's thinking before its JSON; capped so one re-ask cannot cost without bound. */
+export function largerBudget(budget: number): number {
+  return Math.min(Math.max(budget * 4, 4096), 32_768);
 }

@@ -66,7 +66,8 @@ export class MarkerReasoner implements Reasoner {
   async conclude(input: ConcludeInput): Promise<StepCall<ConcludeReply>> {
     this.counts.conclude++;
     this.concludeEvidence.push(input.evidence !== undefined);
-    return step(verdictFor(input.instruction));
+    // A correction round is judged against the whole request; the double decides by the correction it was given.
+    return step(verdictFor(input.correction ?? input.instruction));
   }
   async scoreSemantics(_input: ScoreInput): Promise<StepCall<ScoreReply>> {
     this.counts.score_sc++;

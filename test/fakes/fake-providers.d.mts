@@ -6,7 +6,8 @@ export type Fault =
   | { type: "status"; status: number; body?: unknown; headers?: Record<string, string> }
   | { type: "reset" }
   | { type: "hang" }
-  | { type: "not-image"; contentType: string };
+  | { type: "not-image"; contentType: string }
+  | { type: "text"; status: number; text: string; contentType: string; headers?: Record<string, string> };
 
 export declare const fault: {
   status(status: number, options?: { body?: unknown; headers?: Record<string, string> }): Fault;
@@ -18,6 +19,7 @@ export declare const fault: {
   reset(): Fault;
   hang(): Fault;
   notImage(contentType?: string): Fault;
+  text(status: number, text: string, contentType?: string): Fault;
 };
 
 export interface RecordedImage {
@@ -45,9 +47,18 @@ export interface RecordedRequest {
 }
 
 export interface ChatReply {
-  text: string;
+  /** The message's content (null for a server that put the answer in a reasoning field). */
+  text: string | null;
   /** Omit to get an estimate; null to leave `usage` out of the answer entirely. */
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
+  /** choices[0].finish_reason; default "stop". */
+  finishReason?: string;
+  /** Merged over {role, content}: reasoning_content, reasoning, a content array, tool_calls… */
+  message?: Record<string, unknown>;
+  /** Top-level fields beside choices: system_fingerprint, timings, time_info… */
+  extra?: Record<string, unknown>;
+  /** Response headers: x-request-id, x-inference-provider… */
+  headers?: Record<string, string>;
 }
 
 /** Gets the parsed (image-stripped) request body; returns the assistant's text. */
@@ -69,7 +80,7 @@ export interface MappingEntry {
   provider: string;
   providerId: string;
   task: string;
-  status?: "live" | "staging";
+  status?: "live" | "staging" | "error";
   adapter?: string;
   adapterWeightsPath?: string;
 }
@@ -103,6 +114,8 @@ export interface FakeProviders {
   setChat(responder: ChatResponder): void;
   setEdit(responder: EditResponder): void;
   setMapping(model: string, entries: MappingEntry[]): void;
+  /** The Hub's whole answer for `model`, e.g. the object form from real-shapes.mjs hubObjectMapping(). */
+  setHubBody(model: string, body: unknown): void;
   /** Mapping for models without their own; null makes the Hub answer 404. */
   setDefaultMapping(entries: MappingEntry[] | null): void;
   setFalPolls(polls: number): void;

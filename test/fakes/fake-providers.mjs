@@ -41,6 +41,8 @@ export const fault = {
   hang: () => ({ type: "hang" }),
   /** 200 with something that is not an image (text/html by default). */
   notImage: (contentType = "text/html; charset=utf-8") => ({ type: "not-image", contentType }),
+  /** An HTTP error with a plain-text body (TGI's and DeepSeek's 422s). */
+  text: (status, text, contentType = "text/plain; charset=utf-8") => ({ type: "text", status, text, contentType }),
 };
 
 const ERROR_MESSAGES = {
@@ -71,6 +73,7 @@ export async function startFakeProviders(options = {}) {
     chat: options.chat ?? (() => '{"ok":true}'),
     edit: options.edit ?? tintedCopy,
     mappings: { ...options.mappings },
+    hubBodies: {},
     defaultMapping: options.defaultMapping === undefined ? DEFAULT_MAPPING : options.defaultMapping,
     falPolls: options.falPolls ?? 0,
     latencyMs: { ...options.latencyMs },
@@ -108,6 +111,7 @@ export async function startFakeProviders(options = {}) {
     setChat: (responder) => void (state.chat = responder),
     setEdit: (responder) => void (state.edit = responder),
     setMapping: (model, entries) => void (state.mappings[model] = entries),
+    setHubBody: (model, body) => void (state.hubBodies[model] = body),
     setDefaultMapping: (entries) => void (state.defaultMapping = entries),
     setFalPolls: (polls) => void (state.falPolls = polls),
     setLatency: (kind, ms) => void (state.latencyMs[kind] = ms),
@@ -249,6 +253,10 @@ function applyFault(injected, req, res) {
       return;
     case "status":
       return sendJson(res, injected.status, injected.body ?? { error: ERROR_MESSAGES[injected.status] ?? `HTTP ${injected.status}` }, injected.headers);
+    case "text":
+      res.writeHead(injected.status, { "content-type": injected.contentType, ...injected.headers });
+      res.end(injected.text);
+      return;
     default:
       throw new Error(`unknown fault ${JSON.stringify(injected)}`);
   }
@@ -256,6 +264,7 @@ function applyFault(injected, req, res) {
 
 function answerMapping(state, url, res) {
   const model = decodeURIComponent(url.pathname.slice("/hub/api/models/".length));
+  if (state.hubBodies[model] !== undefined) return sendJson(res, 200, state.hubBodies[model]);
   const entries = state.mappings[model] ?? state.defaultMapping;
   if (!entries) return sendJson(res, 404, { error: "Repository not found" });
   const inferenceProviderMapping = entries.map((entry) => ({ hfModelId: model, status: "live", ...entry }));
@@ -270,15 +279,17 @@ async function answerChat(state, record, res) {
     });
   }
   const reply = normalizeChatReply(await state.chat(body, record));
+  const message = { role: "assistant", content: reply.text, ...reply.message };
   const output = {
     id: `chatcmpl-fake-${state.nextId++}`,
     object: "chat.completion",
     created: Math.floor(Date.now() / 1000),
     model: typeof body.model === "string" ? body.model : "fake-model",
-    choices: [{ index: 0, message: { role: "assistant", content: reply.text }, logprobs: null, finish_reason: "stop" }],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: reply.finishReason ?? "stop" }],
+    ...reply.extra,
   };
-  if (reply.usage !== null) output.usage = reply.usage ?? estimateUsage(record, reply.text);
-  return sendJson(res, 200, output);
+  if (reply.usage !== null) output.usage = reply.usage ?? estimateUsage(record, reply.text ?? "");
+  return sendJson(res, 200, output, reply.headers);
 }
 
 function normalizeChatReply(reply) {

@@ -91,7 +91,7 @@ describe("chat with a custom OpenAI-compatible url", () => {
 
     const reply = await chat.complete({ messages: [{ role: "user", content: "hi" }] });
 
-    expect(reply).toEqual({ text: "plain answer", usage: { prompt: 0, completion: 0, total: 0 } });
+    expect(reply).toEqual({ text: "plain answer", usage: { prompt: 0, completion: 0, total: 0 }, finishReason: "stop" });
   });
 
   it("asks again without response_format when the server rejects it, and stops sending it", async () => {

@@ -1,5 +1,6 @@
 // `reasonedit eval <benchmark>`: single-pass vs reasoning modes over a GEdit-shaped benchmark, scored by a judge model.
 import { access } from "node:fs/promises";
+import path from "node:path";
 import { Command } from "commander";
 import { describeReport, EXIT, ReasonEditError } from "../../errors.js";
 import type { BenchmarkItem } from "../../eval/benchmark.js";
@@ -16,7 +17,10 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
   const command = program
     .command("eval")
     .description("score single-pass editing against thinking and reflection on a benchmark, with a separate judge model")
-    .argument("<benchmark>", 'JSONL in GEdit-Bench\'s shape: {"key", "task_type", "instruction", "input_image", "language"?, "knowledge_hint"?}')
+    .argument(
+      "<benchmark>",
+      'JSONL in GEdit-Bench\'s shape ({"key", "task_type", "instruction", "input_image", ...}), a parquet file, a KRIS-Bench folder, or hf://datasets/<owner>/<name>',
+    )
     .option("--modes <list>", "comma-separated: single, think, loop, reroll, full (loop plus exact ops, preserve, change map)  [single,think,loop,reroll]")
     .option("--out-dir <dir>", "where reports and every mode's images go  [./reasonedit-eval/<benchmark name>]")
     .option("--judge <model>", `judge model for VIEScore  [${DEFAULT_JUDGE}]`)
@@ -24,7 +28,11 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .option("--judge-url <url>", "OpenAI-compatible server for the judge (key in REASONEDIT_JUDGE_API_KEY)")
     .option("--judge-repeats <k>", "judge each image k times and report the spread  [1]")
     .option("--min-score <O>", "exit 3 when the loop mode's O (full's when loop does not run) is below this in any language (0–10)")
-    .option("-j, --concurrency <n>", `items evaluated at once  [${DEFAULT_CONCURRENCY}]`);
+    .option("-j, --concurrency <n>", `items evaluated at once  [${DEFAULT_CONCURRENCY}]`)
+    .option("--limit <n>", "run only the first n items (after the other filters)")
+    .option("--sample <n>", "run n items drawn with --seed, spread evenly over the categories")
+    .option("--categories <list>", "comma-separated task types (GEdit-Bench) or category folders (KRIS-Bench) to run")
+    .option("--language <lang>", "run only items in this language, e.g. en or cn (GEdit-Bench's instruction_language)");
   addModelOptions(command);
   addLoopOptions(command);
   addRuntimeOptions(command);
@@ -48,8 +56,7 @@ async function runEvalCommand(benchmark: string, cmd: Command, io: CliIo): Promi
   const { resolveEvalOptions } = await import("../../eval/eval-options.js");
   const options = resolveEvalOptions(evalFlags(cmd), io.env, benchmark, io.cwd);
   await checkCredentials(context, options);
-  const { readBenchmark } = await import("../../eval/benchmark.js");
-  const items = await readBenchmark(benchmark, io.cwd);
+  const items = await withInterrupt(io, context.say, (signal) => loadItems(benchmark, options, context, signal));
   await assertImagesExist(items, benchmark);
   const { prepareFolder } = await import("../../runs/prepare-folder.js");
   await prepareFolder(options.outDir, { role: "--out-dir", create: true }); // before the first paid call
@@ -73,8 +80,35 @@ function rejectModeSwitches(cmd: Command): void {
 
 function evalFlags(cmd: Command): Record<string, unknown> {
   const values = cmd.opts<Record<string, unknown>>();
-  const keys = ["modes", "outDir", "judge", "judgeProvider", "judgeUrl", "judgeRepeats", "minScore", "concurrency"];
+  const keys = ["modes", "outDir", "judge", "judgeProvider", "judgeUrl", "judgeRepeats", "minScore", "concurrency", "limit", "sample", "categories", "language"];
   return Object.fromEntries(keys.map((key) => [key, values[key]]));
+}
+
+/** The benchmark's chosen items, their images on disk (a Hub dataset is downloaded into the cache first). */
+async function loadItems(benchmark: string, options: EvalOptions, context: CommandContext, signal: AbortSignal): Promise<BenchmarkItem[]> {
+  const { loadBenchmark } = await import("../../eval/load-benchmark.js");
+  const { defaultCacheDir } = await import("../../cache/call-cache.js");
+  const { settings, credentials, io } = context;
+  const hubUrl = io.env.HF_ENDPOINT?.trim();
+  const loaded = await loadBenchmark(benchmark, {
+    cwd: io.cwd,
+    cacheDir: path.resolve(io.cwd, settings.cacheDir ?? defaultCacheDir(io.env)),
+    offline: settings.offline,
+    ...(hubUrl ? { hubUrl } : {}),
+    ...(credentials.hfToken ? { accessToken: credentials.hfToken } : {}),
+    selection: {
+      seed: settings.seed ?? 0,
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.sample !== undefined ? { sample: options.sample } : {}),
+      ...(options.categories ? { categories: options.categories } : {}),
+      ...(options.language ? { language: options.language } : {}),
+    },
+    signal,
+    say: context.say,
+  });
+  if (loaded.skipped.length > 0) context.say(`skipped ${loaded.skipped.length} item${loaded.skipped.length === 1 ? "" : "s"} of ${benchmark}: ${loaded.skipped[0]!.where}: ${loaded.skipped[0]!.reason}${loaded.skipped.length > 1 ? ", …" : ""}`);
+  if (loaded.items.length < loaded.total) context.say(`running ${loaded.items.length} of ${loaded.total} items of ${benchmark}`);
+  return loaded.items;
 }
 
 async function checkCredentials(context: CommandContext, options: EvalOptions): Promise<void> {
