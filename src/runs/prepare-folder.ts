@@ -67,8 +67,16 @@ async function createFolder(dir: string, existing: string, purpose: FolderPurpos
   try {
     await mkdir(dir, { recursive: true });
   } catch (error) {
-    throw environmentError(error, dir, `create ${purpose.role}`, existing) ?? error;
+    // A recursive mkdir on a read-only mount says ENOENT; creating the first missing folder alone tells the truth.
+    const first = await mkdir(firstMissing(dir, existing)).then(() => error, (direct: unknown) => direct);
+    throw environmentError(first, dir, `create ${purpose.role}`, existing) ?? environmentError(error, dir, `create ${purpose.role}`, existing) ?? error;
   }
+}
+
+function firstMissing(dir: string, existing: string): string {
+  let current = dir;
+  while (dirname(current) !== existing && dirname(current) !== current) current = dirname(current);
+  return current;
 }
 
 async function assertFolder(path: string, purpose: FolderPurpose): Promise<void> {
