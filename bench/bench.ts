@@ -1,5 +1,5 @@
 // `npm run bench`: the edit benchmark (latency against the critical path, payload bytes for a 12-MP photo,
-// start-up time), printed as tables plus a JSON summary; then the batch benchmark, when it is built.
+// start-up time), printed as tables plus a JSON summary; then the batch benchmarks (throughput, memory in rows), when built.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -26,7 +26,8 @@ async function main(): Promise<void> {
 
   console.log("JSON summary:");
   console.log(JSON.stringify(summary(machine, latency, payloads, startup), null, 2));
-  await runBatchBench();
+  await runBenchScript("batch-bench.js", "Batch benchmark");
+  await runBenchScript("batch-rows-bench.js", "Batch rows benchmark (memory in the number of rows)");
 }
 
 function printLatency(report: LatencyReport): void {
@@ -197,21 +198,21 @@ function summary(machine: object, latency: LatencyReport, payloads: PayloadRepor
   };
 }
 
-/** The batch benchmark is another engineer's; run it when it has been built, and pass its output through. */
-async function runBatchBench(): Promise<void> {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "batch-bench.js");
+/** The batch benchmarks are other engineers'; run each when it has been built, and pass its output through. */
+async function runBenchScript(name: string, title: string): Promise<void> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), name);
   if (!existsSync(script)) {
-    console.log("\n(batch benchmark not built: dist/bench/batch-bench.js is absent)");
+    console.log(`\n(${title} not built: dist/bench/${name} is absent)`);
     return;
   }
-  console.log("\nBatch benchmark (dist/bench/batch-bench.js):");
+  console.log(`\n${title} (dist/bench/${name}):`);
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(process.execPath, [script], { stdio: "inherit" });
     child.on("error", reject);
     child.on("exit", resolve);
   });
   if (code !== 0) {
-    console.error(`batch benchmark exited with code ${code}`);
+    console.error(`${name} exited with code ${code}`);
     process.exitCode = 1;
   }
 }

@@ -16,6 +16,8 @@ const IdSchema = z.preprocess(
   z
     .string(missingOr("a string"))
     .regex(ID_PATTERN, "must be 1–128 characters of A–Z, a–z, 0–9, '.', '_' or '-'")
+    // The id names a file and a folder inside --out-dir: "." would name runs/ itself, ".." its parent.
+    .refine((id) => id !== ".", "must name a file, not '.' (the folder itself)")
     .refine((id) => !id.includes(".."), "must not contain '..'"),
 );
 

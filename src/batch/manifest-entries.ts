@@ -1,31 +1,36 @@
 // Streams a manifest as raw entries, one per row with its line number; a row that cannot be parsed is an entry too.
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
-import { parse, type CsvError } from "csv-parse";
+import { parse, CsvError } from "csv-parse/sync";
 import { manifestError, type ManifestSource } from "./manifest-source.js";
+import { MAX_ROW_BYTES, splitRows, type RawRow } from "./manifest-rows.js";
 
 /** A row as read; `problem` when it could not be read into fields (`id` then, if it could still be made out). */
 export type ManifestEntry = { line: number; fields: Record<string, unknown> } | { line: number; problem: string; id?: string };
 
 export const REQUIRED_COLUMNS = ["id", "image", "instruction"] as const;
 
-export function readManifestEntries(source: ManifestSource): AsyncGenerator<ManifestEntry> {
-  return source.format === "jsonl" ? readJsonlEntries(source.stream) : readCsvEntries(source.stream, source.label);
+export interface ReadOptions {
+  maxRowBytes?: number;
 }
 
-export async function* readJsonlEntries(stream: Readable): AsyncGenerator<ManifestEntry> {
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let line = 0;
+export function readManifestEntries(source: ManifestSource, options: ReadOptions = {}): AsyncGenerator<ManifestEntry> {
+  return source.format === "jsonl" ? readJsonlEntries(source.stream, options) : readCsvEntries(source.stream, source.label, options);
+}
+
+export async function* readJsonlEntries(stream: Readable, options: ReadOptions = {}): AsyncGenerator<ManifestEntry> {
   try {
-    for await (const text of lines) {
-      line++;
-      const trimmed = line === 1 ? text.replace(/^\uFEFF/, "").trim() : text.trim();
-      if (trimmed !== "") yield parseJsonLine(trimmed, line);
+    for await (const row of splitRows(stream, { csv: false, ...options })) {
+      if ("tooLong" in row) yield tooLongEntry(row, options);
+      else if (row.text.trim() !== "") yield parseJsonLine(row.text.trim(), row.line);
     }
   } finally {
-    lines.close();
     stream.destroy();
   }
+}
+
+function tooLongEntry(row: RawRow, options: ReadOptions): ManifestEntry {
+  const limit = options.maxRowBytes ?? MAX_ROW_BYTES;
+  return { line: row.line, problem: `the row is longer than the ${Math.round(limit / 1024)} KiB limit of a manifest row; it was skipped unread` };
 }
 
 function parseJsonLine(text: string, line: number): ManifestEntry {
@@ -40,35 +45,37 @@ function parseJsonLine(text: string, line: number): ManifestEntry {
 }
 
 /** CSV with a header row. Empty cells count as absent, so optional columns may be left blank. */
-export async function* readCsvEntries(stream: Readable, label: string): AsyncGenerator<ManifestEntry> {
-  const skipped: ManifestEntry[] = [];
-  const parser = stream.pipe(
-    parse({
-      bom: true,
-      info: true,
-      raw: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_quotes: true,
-      relax_column_count: true,
-      record_delimiter: ["\r\n", "\n"],
-      skip_records_with_error: true,
-    }),
-  );
-  parser.on("skip", (error: CsvError, raw?: string) => skipped.push({ line: skippedLine(error, raw), problem: `invalid CSV: ${error.message}` }));
+export async function* readCsvEntries(stream: Readable, label: string, options: ReadOptions = {}): AsyncGenerator<ManifestEntry> {
   let header: string[] | undefined;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const line = info.lines - newlinesIn(record);
-      yield* takeSkippedBefore(skipped, line);
-      if (!header) header = checkHeader(record, label);
-      else yield csvEntry(header, record, line);
+    for await (const row of splitRows(stream, { csv: true, ...options })) {
+      if ("tooLong" in row) {
+        if (!header) throw manifestError(`the CSV header of ${label} is longer than the ${Math.round((options.maxRowBytes ?? MAX_ROW_BYTES) / 1024)} KiB row limit`, "start the CSV with a header such as id,image,instruction");
+        yield tooLongEntry(row, options);
+        continue;
+      }
+      const cells = parseRecord(row);
+      if (cells === undefined) continue; // a blank line
+      if ("problem" in cells) yield cells;
+      else if (!header) header = checkHeader(cells.record, label);
+      else yield csvEntry(header, cells.record, row.line);
     }
-    yield* skipped.splice(0);
     if (!header) throw manifestError(`the manifest ${label} has no header row`, `start the CSV with a header such as ${REQUIRED_COLUMNS.join(",")}`);
   } finally {
     stream.destroy();
-    parser.destroy();
+  }
+}
+
+/** One record's cells, parsed by csv-parse on its own (the splitter found where it ends). */
+function parseRecord(row: { line: number; text: string }): { record: string[] } | { line: number; problem: string } | undefined {
+  try {
+    const records = parse(row.text, { trim: true, relax_quotes: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
+    if (records.length === 0) return undefined;
+    if (records.length > 1) return { line: row.line, problem: "invalid CSV: a quoted field whose quotes do not pair up" };
+    return { record: records[0]! };
+  } catch (error) {
+    const message = error instanceof CsvError || error instanceof Error ? error.message : String(error);
+    return { line: row.line, problem: `invalid CSV: ${message.replace(/ at line \d+/g, "")}` };
   }
 }
 
@@ -90,20 +97,4 @@ function csvEntry(header: string[], cells: string[], line: number): ManifestEntr
     if (cells[k] !== "") fields[name] = cells[k];
   });
   return { line, fields };
-}
-
-/** csv-parse reports the line a record ends on; quoted newlines move its start back. */
-function newlinesIn(cells: string[]): number {
-  return cells.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
-}
-
-function skippedLine(error: CsvError, raw: string | undefined): number {
-  const lines = typeof error.lines === "number" ? error.lines : 0;
-  return Math.max(1, lines - (raw?.replace(/\r?\n$/, "").match(/\n/g)?.length ?? 0));
-}
-
-function takeSkippedBefore(skipped: ManifestEntry[], line: number): ManifestEntry[] {
-  const due = skipped.filter((entry) => entry.line < line);
-  if (due.length > 0) skipped.splice(0, due.length);
-  return due;
 }

@@ -1,6 +1,5 @@
 // The batch runner: streams the manifest, runs each item of this shard through runEditJob with bounded
 // concurrency, and prints each result line the moment the item finishes. Only counters stay in memory.
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import pLimit from "p-limit";
 import { runEditJob, type EditJob, type EditServices } from "../app/edit-job.js";
@@ -8,6 +7,7 @@ import { loadInput, type InputImage } from "../images/input.js";
 import { isDiskFull } from "../runs/fs-errors.js";
 import type { LoopSettings } from "../loop/run-edit-loop.js";
 import { defaultOutputFor, RowChecker, type BatchItem, type RowProblem } from "./batch-item.js";
+import { clearRunFolder, escapeOf, realOutDir, type OutDir } from "./containment.js";
 import { rawIdOf } from "./batch-row.js";
 import { BatchTally } from "./batch-tally.js";
 import { countingEditor, countingReasoner } from "./counting-ports.js";
@@ -86,6 +86,8 @@ class BatchRunner {
   private rowsRead = 0;
   /** Set by the first item that found the disk full: every later item would pay for calls and fail the same way. */
   private diskFull = false;
+  private outDir: Promise<OutDir> | undefined;
+  private onTaskDone: (() => void) | undefined;
 
   constructor(
     private readonly request: BatchRequest,
@@ -121,12 +123,19 @@ class BatchRunner {
     });
     this.track(task);
     // Read ahead only as far as keeps every slot busy: memory stays flat whatever the manifest's length.
-    while (this.inFlight.size >= 2 * this.request.concurrency) await Promise.race(this.inFlight);
+    while (this.inFlight.size >= 2 * this.request.concurrency) await new Promise<void>((resolve) => (this.onTaskDone = resolve));
   }
 
+  /**
+   * Not Promise.race(inFlight): each race leaves a reaction on every pending task, and one item that hangs for
+   * the whole batch would collect one per row read meanwhile.
+   */
   private track(task: Promise<void>): void {
     this.inFlight.add(task);
-    void task.finally(() => this.inFlight.delete(task));
+    void task.finally(() => {
+      this.inFlight.delete(task);
+      this.onTaskDone?.();
+    });
   }
 
   private async finish(line: ResultLine): Promise<void> {
@@ -137,10 +146,12 @@ class BatchRunner {
 
   private async runItem(item: BatchItem): Promise<ResultLine> {
     const started = performance.now();
-    const settled = await settledRecord(item.runDir, this.request.resume, item);
-    if (settled) return resumedLine(item, settled, recordPathOf(item));
     const count: CallCount = { ...NO_CALLS };
     try {
+      const escape = (await this.escapeOf(item.runDir, "the run folder")) ?? (item.output ? await this.escapeOf(item.output, "output") : undefined);
+      if (escape) return errorLine(item, { code: "output_unwritable", message: escape }, count, performance.now() - started);
+      const settled = await settledRecord(item.runDir, this.request.resume, item);
+      if (settled) return resumedLine(item, settled, recordPathOf(item));
       const input = await this.pool.acquire(item.image);
       try {
         return await this.editItem(item, input, count, started);
@@ -157,8 +168,8 @@ class BatchRunner {
     const clash = item.output ? undefined : this.checker.checkDefaultOutput(output);
     if (clash) return errorLine(item, { code: "manifest", message: clash }, count, performance.now() - started);
     const earlierSeed = await seedToRedo(item.runDir, item);
-    // A redo starts clean: round images of an earlier, unfinished attempt must not mix with this one's.
-    await rm(item.runDir, { recursive: true, force: true });
+    const refused = (item.output ? undefined : await this.escapeOf(output, "output")) ?? (await clearRunFolder(item.runDir, item.id, this.shown(item.runDir)));
+    if (refused) return errorLine(item, { code: "output_unwritable", message: refused }, count, performance.now() - started);
     try {
       const result = await runEditJob(this.jobFor(item, output, earlierSeed), this.servicesFor(count, input));
       return finishedLine(item, result.record, result.recordPath, performance.now() - started);
@@ -166,6 +177,16 @@ class BatchRunner {
       if (isDiskFull(error)) this.diskFull = true;
       return errorLine(item, describeError(error), count, performance.now() - started, recordPathOf(item));
     }
+  }
+
+  /** Resolved once, on the first item: a manifest that turns out unusable leaves no out-dir behind. */
+  private escapeOf(target: string, what: string): Promise<string | undefined> {
+    this.outDir ??= realOutDir(this.request.outDir).then((real) => ({ dir: this.request.outDir, real }));
+    return this.outDir.then((outDir) => escapeOf(outDir, target, what));
+  }
+
+  private shown(file: string): string {
+    return path.relative(this.request.outDir, file);
   }
 
   /** The row's seed, else --seed, else the seed an unfinished earlier attempt used (so its calls replay), else a new one. */
@@ -202,24 +223,32 @@ class BatchRunner {
 /** Ends the iteration as soon as `signal` aborts, even while a read (say, from stdin) is pending. */
 async function* untilAborted<T>(source: AsyncGenerator<T>, signal: AbortSignal | undefined): AsyncGenerator<T> {
   if (!signal) return yield* source;
-  let onAbort = () => {};
-  const aborted = new Promise<"aborted">((resolve) => (onAbort = () => resolve("aborted")));
-  if (signal.aborted) onAbort();
-  signal.addEventListener("abort", onAbort, { once: true });
   let pending = false;
   try {
     while (!signal.aborted) {
       pending = true;
-      const next = await Promise.race([source.next(), aborted]);
+      const next = await nextOrAbort(source, signal);
       if (next === "aborted" || next.done) return;
       pending = false;
       yield next.value;
     }
   } finally {
-    signal.removeEventListener("abort", onAbort);
     // A pending read cannot be returned from; the caller closes the stream under it instead.
     if (!pending) await source.return(undefined);
   }
+}
+
+/**
+ * One read raced against the signal, with a promise and listener of its own: racing every read against one
+ * long-lived "aborted" promise would leave a reaction on it per row, for the whole batch.
+ */
+function nextOrAbort<T>(source: AsyncGenerator<T>, signal: AbortSignal): Promise<IteratorResult<T> | "aborted"> {
+  let onAbort = () => {};
+  const aborted = new Promise<"aborted">((resolve) => {
+    onAbort = () => resolve("aborted");
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([source.next(), aborted]).finally(() => signal.removeEventListener("abort", onAbort));
 }
 
 function idOf(entry: ManifestEntry): string | undefined {

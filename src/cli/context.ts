@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { Logger } from "pino";
 import { credentialsFromEnv, readConfigFile, resolveSettings, settingsFromEnv, type Credentials, type Settings } from "../config/settings.js";
 import { createLogger, redactSecrets } from "../logging.js";
+import { rememberSecrets } from "../redact.js";
 import { typedSettings } from "./common-options.js";
 import { terminalLine } from "../terminal-text.js";
 
@@ -29,7 +30,9 @@ export function buildContext(command: Command, io: CliIo): CommandContext {
   const file = readConfigFile(configPath, io.cwd);
   const settings = resolveSettings({ file: file.values, ...(file.path ? { filePath: file.path } : {}), env: settingsFromEnv(io.env), flags: typedSettings(command) });
   const credentials = credentialsFromEnv(io.env);
-  const secrets = [credentials.hfToken, credentials.mllmApiKey, credentials.editorApiKey, io.env.REASONEDIT_JUDGE_API_KEY].filter((s): s is string => !!s);
+  const secrets = [credentials.hfToken, credentials.mllmApiKey, credentials.editorApiKey, io.env.REASONEDIT_JUDGE_API_KEY?.trim()].filter((s): s is string => !!s);
+  // Registered for every sink: stdout, stderr, logs, run records, cache entries and reports are scrubbed of them.
+  rememberSecrets(secrets);
   const level = settings.quiet ? "error" : settings.verbose ? "debug" : "warn";
   const logger = createLogger({ level, format: settings.logFormat }, io.stderr);
   const say = (line: string) => {

@@ -1,7 +1,7 @@
 // The program: registers each command, runs it, and maps every error to one message and one exit code.
 import { Command, CommanderError } from "commander";
 import { describeReport, errorReport, EXIT, ReasonEditError } from "../errors.js";
-import { redactSecrets } from "../redact.js";
+import { redactingWriter, redactSecrets, rememberSecrets } from "../redact.js";
 import { VERSION } from "../version.js";
 import { terminalLines } from "../terminal-text.js";
 import type { CliIo } from "./context.js";
@@ -45,13 +45,21 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<voi
   }
 }
 
+/** Every string written to stdout and stderr, by any command or library, passes redaction of the secrets in env. */
 function processIo(): CliIo {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  rememberSecrets(secretsInEnv(process.env));
+  return { stdin: process.stdin, stdout: redactingWriter(process.stdout), stderr: redactingWriter(process.stderr), env: process.env, cwd: process.cwd() };
+}
+
+/** The HF token and every API key reasonedit reads from the environment. */
+export function secretsInEnv(env: NodeJS.ProcessEnv): string[] {
+  const names = ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "REASONEDIT_MLLM_API_KEY", "REASONEDIT_EDITOR_API_KEY", "REASONEDIT_JUDGE_API_KEY"];
+  return names.map((name) => env[name]?.trim()).filter((s): s is string => !!s);
 }
 
 /** Prints an error once, in words a user can act on, and returns its exit code. */
 export function reportError(error: unknown, io: CliIo): number {
-  const secrets = [io.env.HF_TOKEN, io.env.REASONEDIT_MLLM_API_KEY, io.env.REASONEDIT_EDITOR_API_KEY, io.env.REASONEDIT_JUDGE_API_KEY].filter((s): s is string => !!s);
+  const secrets = secretsInEnv(io.env);
   const write = (text: string) => io.stderr.write(`${terminalLines(redactSecrets(text, secrets))}\n`);
   if (error instanceof CommanderError) {
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { ReasonEditError } from "../errors.js";
+import { hasUserinfo } from "../redact.js";
 
 export const DEFAULT_MLLM = "Qwen/Qwen3-VL-235B-A22B-Instruct";
 export const DEFAULT_EDITOR = "Qwen/Qwen-Image-Edit";
@@ -11,19 +12,22 @@ export const CONFIG_FILE_NAME = "reasonedit.config.json";
 const number = () => z.coerce.number({ error: "must be a number" });
 const positiveInt = (max: number) => number().int("must be a whole number").min(1, "must be at least 1").max(max, `must be at most ${max}`);
 const booleanish = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => ["true", "1", "yes"].includes(v))]);
-const httpUrl = z
-  .string()
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), "must be an http(s) URL");
+/** A password in a URL would be shown and recorded wherever the URL is: the key goes in its own variable instead. */
+export const httpUrl = (keyVariable: string) =>
+  z
+    .string()
+    .url()
+    .refine((u) => /^https?:\/\//i.test(u), "must be an http(s) URL")
+    .refine((u) => !hasUserinfo(u), `must not carry a user name or password (user:password@): remove them and put the server's key in ${keyVariable}, which is sent as a Bearer token to that URL only`);
 
 export const SettingsSchema = z
   .object({
     mllm: z.string().min(1).default(DEFAULT_MLLM),
     mllmProvider: z.string().min(1).default("auto"),
-    mllmUrl: httpUrl.optional(),
+    mllmUrl: httpUrl("REASONEDIT_MLLM_API_KEY").optional(),
     editor: z.string().min(1).default(DEFAULT_EDITOR),
     editorProvider: z.string().min(1).default("auto"),
-    editorUrl: httpUrl.optional(),
+    editorUrl: httpUrl("REASONEDIT_EDITOR_API_KEY").optional(),
     rounds: positiveInt(10).default(3),
     think: booleanish.default(true),
     reflect: booleanish.default(true),

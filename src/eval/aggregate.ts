@@ -1,5 +1,8 @@
-// GEdit-Bench's aggregation: per sample O = sqrt(min SC · min PQ), mean per category, unweighted mean of categories.
+// GEdit-Bench's VIEScore metric: per sample O = sqrt(min SC · min PQ), mean per category, unweighted mean of categories.
 import type { JudgeRepeat } from "./judge.js";
+import { aggregateItems, countMissingScores, meanOf, meanOfCategories, repeatSpread, type Metric, type ScoreRecord, type Spread } from "./metric.js";
+
+export { meanOf, type Spread } from "./metric.js";
 
 export interface Scores {
   SC: number | null;
@@ -26,16 +29,24 @@ export interface MissingCounts {
   O: number;
 }
 
-export interface Spread {
-  mean: number | null;
-  /** Sample standard deviation over the repeats' overall scores; 0 with one repeat. */
-  std: number | null;
-  min: number | null;
-  max: number | null;
-  per_repeat: Array<number | null>;
-}
-
 const KEYS = ["SC", "PQ", "O"] as const;
+
+export const VIESCORE: Metric = {
+  name: "viescore",
+  keys: KEYS,
+  headline: "O",
+  scale: "0–10",
+  describe: "VIEScore 0–10 as GEdit-Bench computes it: per item O = √(min SC · min PQ), mean per category, then the unweighted mean of the categories.",
+  aggregate: (items) => meanOfCategories(KEYS, items),
+  stratified: true,
+};
+
+/** One repeat's scores: min SC, min PQ and their geometric mean. */
+export function scoreRepeat(repeat: JudgeRepeat): Scores {
+  const sc = repeat.sc ? Math.min(...repeat.sc) : null;
+  const pq = repeat.pq ? Math.min(...repeat.pq) : null;
+  return { SC: sc, PQ: pq, O: sc !== null && pq !== null ? Math.sqrt(sc * pq) : null };
+}
 
 /** A sample's scores: each repeat's min SC, min PQ and their geometric mean, averaged over the repeats that have them. */
 export function scoreSample(repeats: readonly JudgeRepeat[]): Scores {
@@ -43,62 +54,20 @@ export function scoreSample(repeats: readonly JudgeRepeat[]): Scores {
   return { SC: meanOf(perRepeat.map((s) => s.SC)), PQ: meanOf(perRepeat.map((s) => s.PQ)), O: meanOf(perRepeat.map((s) => s.O)) };
 }
 
-function scoreRepeat(repeat: JudgeRepeat): Scores {
-  const sc = repeat.sc ? Math.min(...repeat.sc) : null;
-  const pq = repeat.pq ? Math.min(...repeat.pq) : null;
-  return { SC: sc, PQ: pq, O: sc !== null && pq !== null ? Math.sqrt(sc * pq) : null };
-}
-
 /** Missing scores are left out of every mean, never guessed. */
 export function aggregate(items: readonly JudgedItem[]): Aggregate {
-  const byCategory = new Map<string, Scores[]>();
-  for (const item of items) {
-    const list = byCategory.get(item.category) ?? [];
-    list.push(scoreSample(item.repeats));
-    byCategory.set(item.category, list);
-  }
-  const categories: Record<string, Scores> = {};
-  for (const name of [...byCategory.keys()].sort()) categories[name] = meanScores(byCategory.get(name)!);
-  return { overall: meanScores(Object.values(categories)), categories };
+  return aggregateItems(VIESCORE, scored(items)) as unknown as Aggregate;
 }
 
 export function countMissing(items: readonly JudgedItem[]): MissingCounts {
-  const missing: MissingCounts = { SC: 0, PQ: 0, O: 0 };
-  for (const item of items) {
-    missing.SC += item.repeats.filter((repeat) => repeat.sc === null).length;
-    missing.PQ += item.repeats.filter((repeat) => repeat.pq === null).length;
-    if (scoreSample(item.repeats).O === null) missing.O += 1;
-  }
-  return missing;
+  return countMissingScores(VIESCORE, scored(items)) as unknown as MissingCounts;
 }
 
 /** How much the overall scores move between judge repeats: each repeat aggregated on its own. */
 export function judgeSpread(items: readonly JudgedItem[], repeats: number): Record<keyof Scores, Spread> {
-  const overalls = Array.from({ length: repeats }, (_, r) =>
-    aggregate(items.map((item) => ({ category: item.category, repeats: item.repeats.slice(r, r + 1) }))).overall,
-  );
-  return Object.fromEntries(KEYS.map((key) => [key, spreadOf(overalls.map((scores) => scores[key]))])) as Record<keyof Scores, Spread>;
+  return repeatSpread(VIESCORE, scored(items), repeats) as Record<keyof Scores, Spread>;
 }
 
-/** `a − b` per score, null when either side is missing. */
-export function difference(a: Scores, b: Scores): Scores {
-  const minus = (x: number | null, y: number | null) => (x === null || y === null ? null : x - y);
-  return { SC: minus(a.SC, b.SC), PQ: minus(a.PQ, b.PQ), O: minus(a.O, b.O) };
-}
-
-function meanScores(list: readonly Scores[]): Scores {
-  return { SC: meanOf(list.map((s) => s.SC)), PQ: meanOf(list.map((s) => s.PQ)), O: meanOf(list.map((s) => s.O)) };
-}
-
-export function meanOf(values: ReadonlyArray<number | null>): number | null {
-  const present = values.filter((value): value is number => value !== null);
-  return present.length === 0 ? null : present.reduce((sum, value) => sum + value, 0) / present.length;
-}
-
-function spreadOf(values: Array<number | null>): Spread {
-  const present = values.filter((value): value is number => value !== null);
-  const mean = meanOf(present);
-  if (mean === null) return { mean: null, std: null, min: null, max: null, per_repeat: values };
-  const variance = present.length < 2 ? 0 : present.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (present.length - 1);
-  return { mean, std: Math.sqrt(variance), min: Math.min(...present), max: Math.max(...present), per_repeat: values };
+function scored(items: readonly JudgedItem[]): Array<{ category: string; repeats: ScoreRecord[] }> {
+  return items.map((item) => ({ category: item.category, repeats: item.repeats.map((repeat) => ({ ...scoreRepeat(repeat) })) }));
 }

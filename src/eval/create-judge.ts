@@ -4,20 +4,22 @@ import type { CallCache } from "../cache/call-cache.js";
 import { cachingChatModel } from "../cache/caching-chat-model.js";
 import type { Credentials, Settings } from "../config/settings.js";
 import { ReasonEditError } from "../errors.js";
-import { toMllmDataUrl } from "../images/shape.js";
 import { createChatModel } from "../providers/hf-chat-model.js";
 import type { SharedThrottle } from "../providers/throttle.js";
 import { MllmReasoner } from "../reasoning/mllm-reasoner.js";
 import { loadPromptSet } from "../reasoning/prompt-templates.js";
-import type { EvalOptions } from "./eval-options.js";
-import { VieScoreJudge, seededChatModel } from "./judge.js";
+import type { EvalOptions, MetricName } from "./eval-options.js";
+import { imagesFirstChatModel, judgeRendering } from "./judge-images.js";
+import { VieScoreJudge, seededChatModel, type BenchmarkJudge } from "./judge.js";
+import { KrisJudge } from "./kris-judge.js";
 
 export interface JudgeWiring {
   settings: Settings;
   credentials: Credentials;
   /** REASONEDIT_JUDGE_API_KEY: sent as Bearer to --judge-url only. */
   judgeApiKey?: string;
-  options: Pick<EvalOptions, "judge" | "judgeProvider" | "judgeUrl" | "judgeRepeats">;
+  options: Pick<EvalOptions, "judge" | "judgeProvider" | "judgeUrl" | "judgeRepeats" | "judgeImages">;
+  metric: MetricName;
   cache: CallCache;
   logger: Logger;
   throttle: SharedThrottle;
@@ -25,12 +27,12 @@ export interface JudgeWiring {
 }
 
 export interface CreatedJudge {
-  judge: VieScoreJudge;
+  judge: BenchmarkJudge;
   /** model@provider or model@url, as in run records and cache keys. */
   id: string;
 }
 
-/** Always the built-in VIEScore prompts, never --prompts: eval scores must stay comparable across runs and with GEdit. */
+/** Always the built-in judge prompts, never --prompts: eval scores must stay comparable across runs and with the benchmark's. */
 export async function createJudge(wiring: JudgeWiring): Promise<CreatedJudge> {
   const { settings, credentials, options } = wiring;
   const chat = cachingChatModel(
@@ -50,14 +52,17 @@ export async function createJudge(wiring: JudgeWiring): Promise<CreatedJudge> {
     }),
     wiring.cache,
   );
+  const rendering = judgeRendering(options.judgeImages, options.judge);
+  const rendered = rendering.imagesFirst && wiring.metric === "viescore" ? imagesFirstChatModel(chat) : chat;
+  const chats = Array.from({ length: options.judgeRepeats }, (_, repeat) => seededChatModel(rendered, repeat === 0 ? undefined : repeat));
+  if (wiring.metric === "kris") return { judge: await KrisJudge.create({ chats, encodeImage: rendering.encodeImage }), id: chat.id };
   const prompts = await loadPromptSet();
-  const scorers = Array.from(
-    { length: options.judgeRepeats },
-    (_, repeat) =>
+  const scorers = chats.map(
+    (seeded) =>
       new MllmReasoner({
-        chat: seededChatModel(chat, repeat === 0 ? undefined : repeat),
+        chat: seeded,
         prompts,
-        encodeImage: toMllmDataUrl,
+        encodeImage: rendering.encodeImage,
         maxTokens: settings.maxTokens,
         onNotice: (message) => wiring.logger.warn(message),
       }),

@@ -1,6 +1,7 @@
 // The flags only eval takes (judge, modes, gate, out-dir), resolved as defaults < REASONEDIT_JUDGE_* environment < flags.
 import path from "node:path";
 import { z } from "zod";
+import { httpUrl } from "../config/settings.js";
 import { ReasonEditError } from "../errors.js";
 import { DEFAULT_MODES, gatedMode, parseModes, type EvalMode } from "./modes.js";
 
@@ -17,6 +18,10 @@ export interface EvalOptions {
   judgeRepeats: number;
   minScore?: number;
   concurrency: number;
+  /** undefined: follow the benchmark (kris for KRIS-Bench's categories, viescore otherwise). */
+  metric?: MetricName;
+  /** working: the judge sees the MLLM-sized images (≤1024 px); original: GEdit's rendering, full size. */
+  judgeImages: JudgeImages;
   /** Which items run: --language, --categories, --sample (seeded by --seed), --limit. */
   limit?: number;
   sample?: number;
@@ -24,19 +29,23 @@ export interface EvalOptions {
   language?: string;
 }
 
+export const METRIC_NAMES = ["viescore", "kris"] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+export const JUDGE_IMAGES = ["working", "original"] as const;
+export type JudgeImages = (typeof JUDGE_IMAGES)[number];
+
 const EvalOptionsSchema = z.object({
   modes: z.string().default(DEFAULT_MODES.join(",")),
   outDir: z.string().min(1).optional(),
   judge: z.string().trim().min(1).default(DEFAULT_JUDGE),
   judgeProvider: z.string().trim().min(1).default("auto"),
-  judgeUrl: z
-    .string()
-    .url()
-    .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL")
-    .optional(),
+  judgeUrl: httpUrl("REASONEDIT_JUDGE_API_KEY").optional(),
   judgeRepeats: z.coerce.number().int().min(1).max(10).default(1),
-  minScore: z.coerce.number().min(0).max(10).optional(),
+  // 0–10 for VIEScore, 0–100 for KRIS-Bench; checked against the metric once it is known.
+  minScore: z.coerce.number().min(0).max(100).optional(),
   concurrency: z.coerce.number().int().min(1).max(64).default(DEFAULT_CONCURRENCY),
+  metric: z.enum(METRIC_NAMES, { error: `must be one of ${METRIC_NAMES.join(", ")}` }).optional(),
+  judgeImages: z.enum(JUDGE_IMAGES, { error: `must be one of ${JUDGE_IMAGES.join(", ")}` }).default("working"),
   limit: z.coerce.number().int().min(1).optional(),
   sample: z.coerce.number().int().min(1).optional(),
   categories: z
@@ -47,7 +56,12 @@ const EvalOptionsSchema = z.object({
   language: z.string().trim().min(1).optional(),
 });
 
-const ENV_NAMES = { REASONEDIT_JUDGE: "judge", REASONEDIT_JUDGE_PROVIDER: "judgeProvider", REASONEDIT_JUDGE_URL: "judgeUrl" } as const;
+const ENV_NAMES = {
+  REASONEDIT_JUDGE: "judge",
+  REASONEDIT_JUDGE_PROVIDER: "judgeProvider",
+  REASONEDIT_JUDGE_URL: "judgeUrl",
+  REASONEDIT_JUDGE_IMAGES: "judgeImages",
+} as const;
 
 const FLAG_NAMES: Record<string, string> = {
   modes: "--modes",
@@ -58,6 +72,8 @@ const FLAG_NAMES: Record<string, string> = {
   judgeRepeats: "--judge-repeats",
   minScore: "--min-score",
   concurrency: "--concurrency",
+  metric: "--metric",
+  judgeImages: "--judge-images",
   limit: "--limit",
   sample: "--sample",
   categories: "--categories",
@@ -80,8 +96,10 @@ export function resolveEvalOptions(flags: Record<string, unknown>, env: NodeJS.P
   if (options.minScore !== undefined && gatedMode(modes) === undefined) {
     throw new ReasonEditError("usage", "--min-score gates the loop mode (or full), which --modes leaves out", { hint: "add loop or full to --modes, or drop --min-score" });
   }
+  const { metric, ...rest } = options;
   return {
-    ...options,
+    ...rest,
+    ...(metric ? { metric } : {}),
     modes,
     outDir: path.resolve(cwd, options.outDir ?? defaultOutDir(benchmark)),
   };
@@ -91,4 +109,13 @@ export function resolveEvalOptions(flags: Record<string, unknown>, env: NodeJS.P
 export function defaultOutDir(benchmark: string): string {
   const name = path.basename(benchmark).replace(/\.[^.]+$/, "") || "benchmark";
   return path.join("reasonedit-eval", name);
+}
+
+/** The metric to score with: --metric, else the benchmark's own (KRIS-Bench's categories → kris). */
+export function chooseMetric(options: Pick<EvalOptions, "metric" | "minScore">, kris: boolean): MetricName {
+  const metric = options.metric ?? (kris ? "kris" : "viescore");
+  if (metric === "viescore" && options.minScore !== undefined && options.minScore > 10) {
+    throw new ReasonEditError("usage", `invalid --min-score: ${options.minScore} is above VIEScore's 0–10 scale`, { hint: "give O on 0–10, or use --metric kris (0–100)" });
+  }
+  return metric;
 }

@@ -7,9 +7,9 @@ import type { LoopResult, LoopSettings } from "../loop/run-edit-loop.js";
 import { roundValue, selectBest } from "../loop/policies.js";
 import type { Picture, ScoreReply, StepCall } from "../loop/types.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
-import { scoreSample, type Scores } from "./aggregate.js";
+import { itemScores } from "./metric.js";
 import type { BenchmarkItem } from "./benchmark.js";
-import type { JudgedSample, VieScoreJudge } from "./judge.js";
+import type { BenchmarkJudge, JudgedSample } from "./judge.js";
 import { loopSettingsFor, seedFor, usesExtras, type EvalMode } from "./modes.js";
 import { pictureFromFile } from "./picture-file.js";
 import type { AttemptView, Cost, ItemOutcome, ModeOutcome } from "./outcome.js";
@@ -33,7 +33,7 @@ export type EvalEditServices = Pick<EditServices, "reasoner" | "editor" | "workb
 export interface EvalContext {
   plan: EvalPlan;
   services: EvalEditServices;
-  judge: VieScoreJudge;
+  judge: BenchmarkJudge;
   signal: AbortSignal;
   onModeDone?: (item: BenchmarkItem, outcome: ModeOutcome) => void;
 }
@@ -45,8 +45,6 @@ interface ItemInputs {
   source: Picture;
   folder: string;
 }
-
-const NO_SCORES: Scores = { SC: null, PQ: null, O: null };
 
 export async function evaluateItem(item: BenchmarkItem, context: EvalContext): Promise<ItemOutcome> {
   const input = await loadInput(item.image, { signal: context.signal });
@@ -77,7 +75,7 @@ async function runLoopMode(mode: Exclude<EvalMode, "reroll">, inputs: ItemInputs
     Object.assign(outcome, shown);
     const judged = await judgeImage(inputs, view.output, context);
     outcome.judged = judged;
-    outcome.scores = scoreSample(judged.repeats);
+    outcome.scores = itemScores(judged.repeats);
     outcome.judge_cost = { calls: judged.calls, tokens: judged.tokens };
   });
 }
@@ -101,7 +99,7 @@ async function runReroll(inputs: ItemInputs, loop: ModeOutcome | undefined, cont
     const kept = selectBest(samples.map((sample) => ({ value: sample.value, verdict: null })));
     const best = samples[kept]!;
     const judged = await judgeImage(inputs, best.view.output, context);
-    const scores = scoreSample(judged.repeats);
+    const scores = itemScores(judged.repeats);
     Object.assign(outcome, {
       output: best.view.output,
       runs: samples.flatMap((sample) => sample.view.runs),
@@ -258,6 +256,7 @@ async function judgeImage(inputs: ItemInputs, output: string, context: EvalConte
       source: inputs.source,
       edited,
       instruction: inputs.item.instruction,
+      category: inputs.item.taskType,
       ...(inputs.item.knowledgeHint ? { knowledgeHint: inputs.item.knowledgeHint } : {}),
     },
     context.signal,
@@ -271,7 +270,7 @@ function emptyOutcome(mode: EvalMode): ModeOutcome {
     output: null,
     runs: [],
     judged: null,
-    scores: { ...NO_SCORES },
+    scores: {},
     cost: zeroCost(),
     judge_cost: { calls: 0, tokens: 0 },
     concrete_instruction: null,

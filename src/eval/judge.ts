@@ -2,6 +2,8 @@
 import { ReasonEditError } from "../errors.js";
 import type { Picture, Reasoner, ScoreInput, ScoreReply, StepCall } from "../loop/types.js";
 import type { ChatModel } from "../providers/chat-model.js";
+import { scoreRepeat, VIESCORE } from "./aggregate.js";
+import type { Metric, ScoreRecord } from "./metric.js";
 
 export type ScorePair = [number, number];
 
@@ -12,7 +14,10 @@ export interface JudgeRepeat {
 }
 
 export interface JudgedSample {
-  repeats: JudgeRepeat[];
+  /** Per repeat, the metric's scores of the image (VIEScore: SC, PQ, O). */
+  repeats: ScoreRecord[];
+  /** Per repeat, what the judge answered, as scored (VIEScore: the SC and PQ pairs; KRIS-Bench: the 1–5 values). */
+  answers: object[];
   /** Logical chat calls, corrective re-asks included. */
   calls: number;
   tokens: number;
@@ -23,7 +28,16 @@ export interface JudgeInput {
   edited: Picture;
   /** The benchmark's instruction as the user wrote it, never the loop's rewritten one. */
   instruction: string;
+  /** The benchmark's category: KRIS-Bench asks some categories with their own prompt. */
+  category: string;
   knowledgeHint?: string;
+}
+
+/** A benchmark's judge: scores one edited image against its source, k times, under one metric. */
+export interface BenchmarkJudge {
+  readonly metric: Metric;
+  readonly repeats: number;
+  judge(input: JudgeInput, signal?: AbortSignal): Promise<JudgedSample>;
 }
 
 /** A reply that stayed invalid took the first ask and the corrective re-ask; its tokens are not reported back. */
@@ -31,7 +45,9 @@ const INVALID_REPLY_ATTEMPTS = 2;
 
 export type VieScorer = Pick<Reasoner, "scoreSemantics" | "scoreQuality">;
 
-export class VieScoreJudge {
+export class VieScoreJudge implements BenchmarkJudge {
+  readonly metric = VIESCORE;
+
   /** One scorer per repeat; each must ask differently (a seed) or a cache would hand back the first answer k times. */
   constructor(private readonly scorers: readonly VieScorer[]) {
     if (scorers.length === 0) throw new Error("a judge needs at least one scorer");
@@ -44,8 +60,10 @@ export class VieScoreJudge {
   async judge(input: JudgeInput, signal?: AbortSignal): Promise<JudgedSample> {
     const scoreInput: ScoreInput = { source: input.source, edited: input.edited, instruction: judgedInstruction(input) };
     const answers = await Promise.all(this.scorers.map((scorer) => askOnce(scorer, scoreInput, signal)));
+    const pairs: JudgeRepeat[] = answers.map(({ sc, pq }) => ({ sc: sc ? pairOf(sc.reply) : null, pq: pq ? pairOf(pq.reply) : null }));
     return {
-      repeats: answers.map(({ sc, pq }) => ({ sc: sc ? pairOf(sc.reply) : null, pq: pq ? pairOf(pq.reply) : null })),
+      repeats: pairs.map((pair) => ({ ...scoreRepeat(pair) })),
+      answers: pairs,
       calls: sumOf(answers, (call) => call?.attempts ?? INVALID_REPLY_ATTEMPTS),
       tokens: sumOf(answers, (call) => call?.usage.total ?? 0),
     };

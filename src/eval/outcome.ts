@@ -1,7 +1,7 @@
 // What eval keeps of each item in each mode: where the images are, what the judge said, what it cost.
 import type { Verdict } from "../loop/types.js";
 import type { ErrorReport } from "../errors.js";
-import type { Scores } from "./aggregate.js";
+import type { ScoreRecord } from "./metric.js";
 import type { BenchmarkItem } from "./benchmark.js";
 import type { JudgedSample } from "./judge.js";
 import type { EvalMode } from "./modes.js";
@@ -30,7 +30,7 @@ export interface AttemptView {
   loop_sc: number[] | null;
   loop_pq: number[] | null;
   /** The judge's scores of reroll's kept sample; null for every other attempt, which the judge never sees. */
-  judge: Scores | null;
+  judge: ScoreRecord | null;
   kept: boolean;
 }
 
@@ -42,7 +42,7 @@ export interface ModeOutcome {
   /** Run folders (run.json and every round's image), relative to the out-dir. */
   runs: string[];
   judged: JudgedSample | null;
-  scores: Scores;
+  scores: ScoreRecord;
   cost: Cost;
   judge_cost: JudgeCost;
   concrete_instruction: string | null;

@@ -1,9 +1,20 @@
 // report.html: one self-contained page (images by relative path in the out-dir) that opens from disk with no server.
-import type { Scores } from "./aggregate.js";
 import { EVAL_MODES, type EvalMode } from "./modes.js";
 import type { AttemptView } from "./outcome.js";
 import type { EvalReport, ItemReport, LoopBehaviour } from "./report.js";
-import { OVERALL_HEADER, formatScore, formatShare, modeEntries, modeLines, overallRows, settingsLine } from "./report-markdown.js";
+import {
+  categoryRows,
+  formatScore,
+  formatShare,
+  gateLines,
+  intersectionRows,
+  languageTitle,
+  modeLines,
+  modeEntries,
+  overallHeader,
+  overallRows,
+  settingsLine,
+} from "./report-markdown.js";
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1f1f1f;background:#fafaf8}
@@ -48,13 +59,12 @@ export function renderHtml(report: EvalReport): string {
     `<h1>reasonedit eval: ${escapeHtml(report.settings.benchmark)}</h1>`,
     `<div class="meta">${escapeHtml(settingsLine(report))}</div>`,
     `<h2>Modes</h2>\n<ul id="modes">${modeLines(report).map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`,
-    overallTable(report),
-    categoryTable(report),
+    ...report.languages.map((language) => languageTables(report, language)),
     costTable(report),
     behaviourList(report),
     gateLine(report),
     `<h2>Items</h2>`,
-    ...report.items.map((item) => itemSection(item)),
+    ...report.items.map((item) => itemSection(item, report.metric)),
     `<script>${IMAGE_PROBE}</script>`,
     "</body></html>",
     "",
@@ -67,15 +77,19 @@ function htmlTable(id: string, header: string[], rows: string[][]): string {
   return `<table id="${id}"><thead>${head}</thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-function overallTable(report: EvalReport): string {
-  return `<h2>Overall</h2>\n${htmlTable("overall", OVERALL_HEADER, overallRows(report))}`;
-}
-
-function categoryTable(report: EvalReport): string {
-  const modes = modeEntries(report);
-  const cell = (scores: Scores | undefined) => (scores ? `${formatScore(scores.SC)} / ${formatScore(scores.PQ)} / ${formatScore(scores.O)}` : "–");
-  const rows = report.categories.map((category) => [category, ...modes.map(([, m]) => cell(m.categories[category]))]);
-  return `<h2>Per category (SC / PQ / O)</h2>\n${htmlTable("categories", ["category", ...modes.map(([mode]) => mode)], rows)}`;
+/** One language's tables; ids carry the language so a page with en and cn has one overall table each. */
+function languageTables(report: EvalReport, language: string): string {
+  const id = language.replace(/[^A-Za-z0-9_-]/g, "-");
+  const intersection = intersectionRows(report, language);
+  const categories = categoryRows(report, language);
+  return [
+    `<h2>${escapeHtml(languageTitle(report, language))}</h2>`,
+    `<p class="meta">${escapeHtml(report.metric.describe)} Δ is paired on the items both modes scored, with a seeded bootstrap 95% interval.</p>`,
+    htmlTable(`overall-${id}`, overallHeader(report), overallRows(report, language)),
+    intersection.length > 0 ? `<h3>Intersection subset</h3>\n${htmlTable(`intersection-${id}`, ["mode", ...report.metric.keys, "items"], intersection)}` : "",
+    `<h3>Per category (${escapeHtml(report.metric.keys.join(" / "))})</h3>`,
+    htmlTable(`categories-${id}`, categories.header, categories.rows.map((row) => row.map((cell) => cell.replace(/\*\*/g, "")))),
+  ].join("\n");
 }
 
 function costTable(report: EvalReport): string {
@@ -111,13 +125,12 @@ function behaviourList(report: EvalReport): string {
 }
 
 function gateLine(report: EvalReport): string {
-  const gate = report.gate;
-  if (!gate) return "";
-  return `<h2>Gate</h2>\n<p id="gate">${gate.mode} O ${formatScore(gate.O)} against --min-score ${gate.min_score}: <strong>${gate.passed ? "passed" : "FAILED"}</strong></p>`;
+  if (!report.gate) return "";
+  return `<h2>Gate</h2>\n<ul id="gate">${gateLines(report).map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`;
 }
 
-function itemSection(item: ItemReport): string {
-  const columns = [sourceColumn(item), ...EVAL_MODES.flatMap((mode) => (item.modes[mode] ? [modeColumn(mode, item)] : []))];
+function itemSection(item: ItemReport, metric: EvalReport["metric"]): string {
+  const columns = [sourceColumn(item), ...EVAL_MODES.flatMap((mode) => (item.modes[mode] ? [modeColumn(mode, item, metric)] : []))];
   const hint = item.knowledge_hint ? ` <span class="meta">(hint for the judge: ${escapeHtml(item.knowledge_hint)})</span>` : "";
   return [
     `<section class="item" id="item-${escapeHtml(item.key)}">`,
@@ -132,9 +145,10 @@ function sourceColumn(item: ItemReport): string {
   return `<div class="column"><figure>${img(item.source, "source")}<figcaption>source</figcaption></figure></div>`;
 }
 
-function modeColumn(mode: EvalMode, item: ItemReport): string {
+function modeColumn(mode: EvalMode, item: ItemReport, metric: EvalReport["metric"]): string {
   const result = item.modes[mode]!;
-  const scores = `SC ${formatScore(result.scores.SC)} · PQ ${formatScore(result.scores.PQ)} · <strong>O ${formatScore(result.scores.O)}</strong>`;
+  const others = metric.keys.filter((key) => key !== metric.headline && key in result.scores);
+  const scores = [...others.map((key) => `${key} ${formatScore(result.scores[key])}`), `<strong>${metric.headline} ${formatScore(result.scores[metric.headline])}</strong>`].join(" · ");
   const picture = result.output ? img(result.output, `${mode} result`) : "";
   const error = result.error ? `<div class="error">${escapeHtml(`${result.error.code}: ${result.error.message}`)}</div>` : "";
   const concrete =
@@ -146,7 +160,9 @@ function modeColumn(mode: EvalMode, item: ItemReport): string {
 }
 
 function attemptFigure(attempt: AttemptView): string {
-  const label = attempt.verdict ?? (attempt.judge ? `O ${formatScore(attempt.judge.O)}` : "edited");
+  // Reroll samples have no verdict: show the reasoner's own SC·PQ, which picked the kept one.
+  const value = attempt.loop_sc && attempt.loop_pq ? Math.min(...attempt.loop_sc) * Math.min(...attempt.loop_pq) : null;
+  const label = attempt.verdict ?? (value === null ? "edited" : `SC·PQ ${value.toFixed(0)}`);
   const title = [attempt.instruction, attempt.refined_instruction ? `→ ${attempt.refined_instruction}` : ""].filter(Boolean).join(" ");
   const kept = attempt.kept ? " kept" : "";
   const verdictClass = attempt.verdict ? ` verdict-${attempt.verdict}` : "";

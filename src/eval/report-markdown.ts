@@ -1,7 +1,7 @@
 // report.md: the report's tables, for a pull request comment or a terminal.
-import type { Scores } from "./aggregate.js";
+import type { ScoreRecord } from "./metric.js";
 import type { EvalMode } from "./modes.js";
-import type { EvalReport, LoopBehaviour, ModeReport, RerollBehaviour } from "./report.js";
+import { UNSPECIFIED_LANGUAGE, type EvalReport, type LanguageDelta, type LoopBehaviour, type ModeReport, type RerollBehaviour } from "./report.js";
 
 export function formatScore(value: number | null | undefined): string {
   return value === null || value === undefined ? "–" : value.toFixed(2);
@@ -23,7 +23,8 @@ export function modeEntries(report: EvalReport): Array<[EvalMode, ModeReport]> {
 export function settingsLine(report: EvalReport): string {
   const s = report.settings;
   const repeats = s.judge_repeats > 1 ? ` × ${s.judge_repeats} repeats` : "";
-  return `editor ${s.editor} · reasoning ${s.mllm} · judge ${s.judge}${repeats} · rounds ${s.rounds} · chain ${s.chain} · seed ${s.seed} · ${report.items.length} items in ${report.categories.length} categories`;
+  const languages = report.languages.length > 1 ? ` · ${report.languages.length} languages, never pooled` : "";
+  return `editor ${s.editor} · reasoning ${s.mllm} · judge ${s.judge}${repeats} (${report.metric.name}) · rounds ${s.rounds} · chain ${s.chain} · seed ${s.seed} · ${report.items.length} items in ${report.categories.length} categories${languages}`;
 }
 
 export function renderMarkdown(report: EvalReport): string {
@@ -33,8 +34,7 @@ export function renderMarkdown(report: EvalReport): string {
     settingsLine(report),
     "",
     ...modesSection(report),
-    ...overallSection(report),
-    ...categorySection(report),
+    ...report.languages.flatMap((language) => languageSection(report, language)),
     ...costSection(report),
     ...behaviourSection(report),
     ...gateSection(report),
@@ -46,23 +46,6 @@ function table(header: string[], rows: string[][]): string[] {
   return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((row) => `| ${row.join(" | ")} |`), ""];
 }
 
-export const OVERALL_HEADER = ["mode", "SC", "PQ", "O", "ΔO vs single", "O sd (judge)", "scored", "missing SC/PQ", "errors"];
-
-/** The overall table's rows, shared by report.md and report.html. */
-export function overallRows(report: EvalReport): string[][] {
-  return modeEntries(report).map(([mode, m]) => [
-    mode,
-    formatScore(m.overall.SC),
-    formatScore(m.overall.PQ),
-    formatScore(m.overall.O),
-    formatDelta(m.delta_vs_single?.overall.O),
-    formatScore(m.judge.spread.O.std),
-    `${m.items.scored}/${m.items.total}`,
-    `${m.missing.SC}/${m.missing.PQ}`,
-    String(m.items.errors),
-  ]);
-}
-
 /** What each mode ran, so a delta is read as what it measures. */
 export function modeLines(report: EvalReport): string[] {
   return modeEntries(report).map(([mode, m]) => `${mode}: ${m.includes}`);
@@ -72,22 +55,81 @@ function modesSection(report: EvalReport): string[] {
   return ["## Modes", "", ...modeLines(report).map((line) => `- ${line}`), ""];
 }
 
-function overallSection(report: EvalReport): string[] {
-  const rows = overallRows(report);
-  return [
-    "## Overall",
-    "",
-    "VIEScore 0–10 as GEdit-Bench computes it: per item O = √(min SC · min PQ), mean per category, then the unweighted mean of the categories.",
-    "",
-    ...table(OVERALL_HEADER, rows),
-  ];
+export function overallHeader(report: EvalReport): string[] {
+  const headline = report.metric.headline;
+  return ["mode", ...report.metric.keys, `Δ${headline} vs single [95% CI] (pairs)`, `${headline} sd (judge)`, "scored", "missing", "errors"];
 }
 
-function categorySection(report: EvalReport): string[] {
-  const modes = modeEntries(report);
-  const cell = (scores: Scores | undefined) => (scores ? `${formatScore(scores.SC)} / ${formatScore(scores.PQ)} / **${formatScore(scores.O)}**` : "–");
-  const rows = report.categories.map((category) => [category, ...modes.map(([, m]) => cell(m.categories[category]))]);
-  return ["## Per category (SC / PQ / O)", "", ...table(["category", ...modes.map(([mode]) => mode)], rows)];
+/** `+0.32 [−0.05, +0.70] (n 120)`: the paired delta, its bootstrap interval and how many items it rests on. */
+export function formatPairedDelta(delta: LanguageDelta | undefined, headline: string): string {
+  if (!delta) return "–";
+  const value = formatDelta(delta[headline] as number | null);
+  const interval = delta.ci95 ? ` [${formatDelta(delta.ci95[0])}, ${formatDelta(delta.ci95[1])}]` : "";
+  return `${value}${interval} (n ${delta.items})`;
+}
+
+/** One language's overall table rows, shared by report.md and report.html. */
+export function overallRows(report: EvalReport, language: string): string[][] {
+  const { keys, headline } = report.metric;
+  return modeEntries(report).flatMap(([mode, m]) => {
+    const block = m.languages[language];
+    if (!block) return [];
+    return [
+      [
+        mode,
+        ...keys.map((key) => formatScore(block.overall[key])),
+        mode === "single" ? "" : formatPairedDelta(m.delta_vs_single?.[language], headline),
+        formatScore(block.judge_spread[headline]?.std),
+        `${block.items.scored}/${block.items.total}`,
+        keys.map((key) => block.missing[key] ?? 0).join("/"),
+        String(block.items.errors),
+      ],
+    ];
+  });
+}
+
+export function intersectionRows(report: EvalReport, language: string): string[][] {
+  return modeEntries(report).flatMap(([mode, m]) => {
+    const subset = m.languages[language]?.intersection;
+    return subset ? [[mode, ...report.metric.keys.map((key) => formatScore(subset.overall[key])), String(subset.items)]] : [];
+  });
+}
+
+export function categoryRows(report: EvalReport, language: string): { header: string[]; rows: string[][] } {
+  const modes = modeEntries(report).filter(([, m]) => m.languages[language]);
+  const categories = [...new Set(modes.flatMap(([, m]) => Object.keys(m.languages[language]!.categories)))].sort();
+  const cell = (scores: ScoreRecord | undefined) => (scores ? report.metric.keys.map((key) => formatScore(scores[key])).join(" / ") : "–");
+  const rows = categories.map((category) => [category, ...modes.map(([, m]) => cell(m.languages[language]!.categories[category]))]);
+  const meta = [...new Set(modes.flatMap(([, m]) => Object.keys(m.languages[language]!.meta_categories ?? {})))].sort();
+  const metaRows = meta.map((name) => [`**${name}**`, ...modes.map(([, m]) => cell(m.languages[language]!.meta_categories?.[name]))]);
+  return { header: ["category", ...modes.map(([mode]) => mode)], rows: [...rows, ...metaRows] };
+}
+
+export function languageTitle(report: EvalReport, language: string): string {
+  const count = report.items.filter((item) => languageOfReport(item) === language).length;
+  return `Language: ${language} (${count} item${count === 1 ? "" : "s"})`;
+}
+
+function languageOfReport(item: { language?: string }): string {
+  return item.language?.trim().toLowerCase() || UNSPECIFIED_LANGUAGE;
+}
+
+function languageSection(report: EvalReport, language: string): string[] {
+  const intersection = intersectionRows(report, language);
+  const categories = categoryRows(report, language);
+  const keys = report.metric.keys.join(" / ");
+  return [
+    `## ${languageTitle(report, language)}`,
+    "",
+    report.metric.describe,
+    `Δ is paired: this mode minus single on the items both scored, with a seeded bootstrap 95% interval over those items (${report.bootstrap.resamples} resamples${report.bootstrap.stratified_by_category ? ", within each category" : ""}).`,
+    "",
+    ...table(overallHeader(report), overallRows(report, language)),
+    ...(intersection.length > 0 ? ["### Intersection subset", "", ...table(["mode", ...report.metric.keys, "items"], intersection)] : []),
+    `### Per category (${keys})`,
+    "",
+    ...table(categories.header, categories.rows),
+  ];
 }
 
 function costSection(report: EvalReport): string[] {
@@ -135,8 +177,18 @@ function behaviourSection(report: EvalReport): string[] {
 function gateSection(report: EvalReport): string[] {
   const gate = report.gate;
   if (!gate) return [];
-  const verdict = gate.passed ? "passed" : "FAILED";
-  return ["## Gate", "", `${gate.mode} O ${formatScore(gate.O)} against --min-score ${gate.min_score}: **${verdict}**`, ""];
+  return ["## Gate", "", ...gateLines(report).map((line) => `- ${line}`), ""];
+}
+
+export function gateLines(report: EvalReport): string[] {
+  const gate = report.gate;
+  if (!gate) return [];
+  const headline = report.metric.headline;
+  const entries = Object.entries(gate.languages);
+  const line = (result: { score: number | null; passed: boolean }) =>
+    `${gate.mode} ${headline} ${formatScore(result.score)} against --min-score ${gate.min_score}: ${result.passed ? "passed" : "FAILED"}`;
+  if (entries.length === 1) return [line(entries[0]![1])];
+  return [...entries.map(([language, result]) => `${language}: ${line(result)}`), `every language must pass: ${gate.passed ? "passed" : "FAILED"}`];
 }
 
 function errorSection(report: EvalReport): string[] {

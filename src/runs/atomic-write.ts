@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { redactSecrets } from "../redact.js";
 import { mapEnvironmentErrors } from "./fs-errors.js";
 
 /** Matches the temp files writeFileAtomic leaves only if the process dies mid-write. */
@@ -22,7 +23,8 @@ async function replaceFile(path: string, data: string | Uint8Array): Promise<voi
   // Same folder as the target: rename is atomic only within one filesystem.
   const temp = join(folder, `.${basename(path)}.${randomBytes(8).toString("hex")}.tmp`);
   try {
-    await writeAndSync(temp, data);
+    // Every text file reasonedit writes (run records, cache entries, reports) passes here: no secret reaches disk.
+    await writeAndSync(temp, typeof data === "string" ? redactSecrets(data) : data);
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { aggregate, countMissing, difference, judgeSpread, scoreSample, type JudgedItem } from "../../src/eval/aggregate.js";
+import { aggregate, countMissing, judgeSpread, scoreSample, type JudgedItem } from "../../src/eval/aggregate.js";
 
 // Hand-computed (GEdit-Bench's rule: per item O = √(min SC · min PQ); mean per category; unweighted mean of categories):
 //   A1: SC [8,6] PQ [7,9]  → SC 6, PQ 7, O √42 = 6.480741
@@ -59,9 +59,5 @@ describe("GEdit-style aggregation", () => {
     expect(spread.std).toBeCloseTo(Math.SQRT1_2, 6);
     expect([spread.min, spread.max]).toEqual([6, 7]);
     expect(judgeSpread(table, 1).O.std).toBe(0);
-  });
-
-  it("reports the delta against single per score, null where either side is missing", () => {
-    expect(difference({ SC: 7, PQ: 6, O: null }, { SC: 6.5, PQ: null, O: 5 })).toEqual({ SC: 0.5, PQ: null, O: null });
   });
 });

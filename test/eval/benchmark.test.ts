@@ -1,7 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { categoriesOf, parseBenchmark, readBenchmark, slugOf } from "../../src/eval/benchmark.js";
-import { resolveEvalOptions } from "../../src/eval/eval-options.js";
+import { chooseMetric, resolveEvalOptions } from "../../src/eval/eval-options.js";
 import { loopSettingsFor, parseModes, seedFor } from "../../src/eval/modes.js";
 import { DEFAULT_LOOP_SETTINGS } from "../../src/loop/run-edit-loop.js";
 
@@ -77,5 +77,27 @@ describe("eval options", () => {
     expect(() => resolveEvalOptions({ modes: "single,think", minScore: "6" }, {}, "b.jsonl", "/w")).toThrow(/--min-score gates the loop mode/);
     expect(resolveEvalOptions({ modes: "single,full", minScore: "6" }, {}, "b.jsonl", "/w").modes).toEqual(["single", "full"]);
     expect(() => resolveEvalOptions({ judgeRepeats: "0" }, {}, "b.jsonl", "/w")).toThrow(/--judge-repeats/);
+  });
+
+  it("follows the benchmark's metric unless --metric says otherwise, and checks --min-score against its scale", () => {
+    expect(chooseMetric({}, true)).toBe("kris");
+    expect(chooseMetric({}, false)).toBe("viescore");
+    expect(chooseMetric({ metric: "viescore" }, true)).toBe("viescore");
+    expect(chooseMetric({ minScore: 60 }, true)).toBe("kris");
+    expect(() => chooseMetric({ minScore: 60 }, false)).toThrow(/above VIEScore's 0–10 scale/);
+    expect(() => resolveEvalOptions({ metric: "clip" }, {}, "b.jsonl", "/w")).toThrow(/invalid --metric: must be one of viescore, kris/);
+    expect(resolveEvalOptions({}, { REASONEDIT_JUDGE_IMAGES: "original" }, "b.jsonl", "/w").judgeImages).toBe("original");
+    expect(resolveEvalOptions({}, {}, "b.jsonl", "/w")).toMatchObject({ judgeImages: "working" });
+    expect(resolveEvalOptions({}, {}, "b.jsonl", "/w").metric).toBeUndefined();
+  });
+
+  it("reads GEdit's intersection mark under either name", () => {
+    const rows = [
+      { key: "a", task_type: "x", instruction: "y", input_image: "a.png", Intersection_exist: true },
+      { key: "b", task_type: "x", instruction: "y", input_image: "a.png", intersection: false },
+      { key: "c", task_type: "x", instruction: "y", input_image: "a.png" },
+    ];
+    const items = parseBenchmark(rows.map((row) => JSON.stringify(row)).join("\n"), "/d", "b.jsonl");
+    expect(items.map((item) => item.intersection)).toEqual([true, false, undefined]);
   });
 });

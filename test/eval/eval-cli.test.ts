@@ -76,8 +76,8 @@ describe("reasonedit eval", () => {
   });
 
   it("reports the judge reply it could not parse as missing, after re-asking once", async () => {
-    const report = (await readReport("first")) as { modes: Record<string, { missing: { SC: number; PQ: number; O: number } }> };
-    expect(report.modes.single!.missing).toEqual({ SC: 1, PQ: 0, O: 1 }); // PQ never sees the instruction
+    const report = (await readReport("first")) as { modes: Record<string, { languages: Record<string, { missing: { SC: number; PQ: number; O: number } }> }> };
+    expect(report.modes.single!.languages.unspecified!.missing).toEqual({ SC: 1, PQ: 0, O: 1 }); // PQ never sees the instruction
     const judgeAsks = fake.fake.requestsOf("chat").filter((r) => r.path.startsWith("/judge/") && JSON.stringify(r.body).includes("[unjudgeable]"));
     expect(judgeAsks.length % 2).toBe(0); // every unparseable reply was asked again once
   });
@@ -98,6 +98,52 @@ describe("reasonedit eval", () => {
     const above = await cli(evalArgs("gate-pass", "--offline", "--min-score", String(Math.max(0, loopO - 0.5))));
     expect(above.code).toBe(0);
     expect(((await readReport("gate-pass")) as { gate: { passed: boolean } }).gate.passed).toBe(true);
+  });
+
+  it("scores KRIS-Bench's way with --metric kris: four criteria on 0–100, pooled, per meta-category", { timeout: 120_000 }, async () => {
+    const kris = path.join(home, "kris.jsonl");
+    const rows = [
+      { key: "paper", task_type: "chemistry", instruction: "burn the paper [1 round]", input_image: "coffee.png", knowledge_hint: "it blackens and curls" },
+      { key: "cup-red", task_type: "color_change", instruction: "make the cup red [1 round]", input_image: "coffee.png" },
+    ].map((row) => ({ ...row, input_image: path.relative(home, path.join(FIXTURES, row.input_image)) }));
+    await writeFile(kris, rows.map((row) => JSON.stringify(row)).join("\n"));
+    const result = await cli(["eval", kris, "--out-dir", "kris", "--cache-dir", cacheDir, "--modes", "single,loop", "--metric", "kris", ...fake.urlFlags]);
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(result.code).toBe(0);
+    type KrisReport = {
+      metric: { name: string; headline: string };
+      modes: Record<string, { languages: Record<string, { overall: Record<string, number | null>; meta_categories: Record<string, unknown> }> }>;
+      items: Array<{ key: string; modes: Record<string, { judged: { answers: unknown[] }; judge_cost: { calls: number } }> }>;
+    };
+    const report = (await readReport("kris")) as KrisReport;
+    expect(report.metric).toMatchObject({ name: "kris", headline: "score" });
+    const overall = report.modes.single!.languages.unspecified!.overall;
+    for (const key of ["VC", "VQ", "IF", "KP", "score"]) expect(overall[key]).toBeGreaterThanOrEqual(0);
+    expect(overall.VQ).toBe(100); // the fake rates quality 5
+    expect(overall.KP).toBe(50); // knowledge 3, only for chemistry
+    expect(Object.keys(report.modes.single!.languages.unspecified!.meta_categories).sort()).toEqual(["conceptual", "factual"]);
+    expect(report.items[0]!.modes.single!.judge_cost.calls).toBe(3);
+    const hinted = fake.fake.requestsOf("chat").filter((r) => r.path.startsWith("/judge/") && JSON.stringify(r.body).includes("it blackens and curls"));
+    expect(hinted.length).toBeGreaterThan(0);
+    expect(hinted.every((r) => r.body.response_format.json_schema.name === "kris-knowledge")).toBe(true);
+    expect(result.stderr).toMatch(/single +score \d+\.\d\d \(VC/);
+  });
+
+  it("shows the judge GEdit's rendering with --judge-images original: full size, images first for a Qwen judge", { timeout: 120_000 }, async () => {
+    const before = fake.fake.requestsOf("chat").length;
+    const result = await cli(evalArgs("original", "--modes", "single", "--judge-images", "original"));
+    expect(result.code).toBe(0);
+    const judged = fake.fake.requestsOf("chat").slice(before).filter((r) => r.path.startsWith("/judge/"));
+    expect(judged.length).toBeGreaterThan(0);
+    for (const request of judged) {
+      const user = request.body.messages.find((m: { role: string }) => m.role === "user");
+      expect(user.content[0].type).toBe("image_url");
+    }
+    // The fixtures are under 1024 px, so full size shows as the input's own size, sent as PNG (working sends JPEG).
+    const { default: sharp } = await import("sharp");
+    const seen = await Promise.all(judged.flatMap((r) => r.images).map(async (image) => sharp(image.data).metadata()));
+    expect(new Set(seen.map((meta) => meta.format))).toEqual(new Set(["png"]));
+    expect(new Set(seen.map((meta) => `${meta.width}x${meta.height}`))).toEqual(new Set(["600x400", "451x300", "640x427"]));
   });
 
   it("fails with exit 2 and says why when --offline meets an empty cache", async () => {
@@ -231,10 +277,10 @@ describe("report.html", () => {
       expect(loaded).toBe(total);
       expect(dom).not.toContain('data-loaded="false"');
       expect(dom.match(/data-loaded="true"/g)).toHaveLength(total);
-      const overall = /<table id="overall">[\s\S]*?<\/table>/.exec(dom)?.[0] ?? "";
+      const overall = /<table id="overall-unspecified">[\s\S]*?<\/table>/.exec(dom)?.[0] ?? "";
       expect(overall.match(/<tr>/g)).toHaveLength(1 + 4);
       for (const mode of ["single", "think", "loop", "reroll"]) expect(overall).toContain(`<td>${mode}</td>`);
-      expect(dom).toMatch(/<table id="categories">[\s\S]*<td>color_alter<\/td>[\s\S]*<td>style_change<\/td>/);
+      expect(dom).toMatch(/<table id="categories-unspecified">[\s\S]*<td>color_alter<\/td>[\s\S]*<td>style_change<\/td>/);
       for (const row of BENCHMARK) expect(dom).toContain(`id="item-${row.key}"`);
       expect(dom).toMatch(/verdict-refine[^>]*>1\. refine/);
     },

@@ -84,8 +84,27 @@ function verdictFor(text: string, instruction: string): Record<string, unknown> 
 function judgeReply(body: ChatBody, request: RecordedRequest): string {
   if (promptText(body).includes("[unjudgeable]")) return "I would rather not score this image.";
   const edited = request.images[request.images.length - 1];
-  const value = 4 + (Number.parseInt(edited?.sha256.slice(0, 2) ?? "0", 16) % 6);
-  return JSON.stringify({ score: [value, 9], reasoning: "judged" });
+  const hash = Number.parseInt(edited?.sha256.slice(0, 2) ?? "0", 16);
+  const kris = krisReply(stepOf(body), 1 + (hash % 5));
+  if (kris) return kris;
+  return JSON.stringify({ score: [4 + (hash % 6), 9], reasoning: "judged" });
+}
+
+/** KRIS-Bench's prompts, answered by their schema name with a 1–5 score from the edited image. */
+function krisReply(step: string, value: number): string | undefined {
+  switch (step) {
+    case "kris-consistency":
+      return JSON.stringify({ reasoning: "judged", consistency_score: value });
+    case "kris-quality":
+      return JSON.stringify({ reasoning: "judged", quality_score: 5 });
+    case "kris-instruction":
+    case "kris-anomaly":
+      return JSON.stringify({ instruction_score: value, reasoning: "judged" });
+    case "kris-knowledge":
+      return JSON.stringify({ instruction_score: value, instruction_reasoning: "judged", knowledge_score: 3, knowledge_reasoning: "judged" });
+    default:
+      return undefined;
+  }
 }
 
 export interface CliResult {

@@ -130,7 +130,7 @@ describe("eval modes", () => {
 
   it("reports loop behaviour: rounds played, verdicts, how often the kept round is not the last", async () => {
     const { outcomes, plan } = shared;
-    const report = buildReport(outcomes, settingsFor(plan, 2), "test", 5);
+    const report = buildReport(outcomes, settingsFor(plan, 2), "test", { minScore: 5 });
     const behaviour = report.modes.loop!.behaviour as LoopBehaviour;
     expect(behaviour.stop_round_histogram).toEqual({ 1: 1, 2: 1, 3: 1 });
     expect(behaviour.stop_reasons).toEqual({ round_limit: 1, success: 2 });
@@ -140,7 +140,7 @@ describe("eval modes", () => {
     expect(report.modes.reroll!.cost).toMatchObject({ editor_calls: 6, mllm_calls: 2 * 6 });
     expect(report.modes.think!.delta_vs_single).not.toBeNull();
     expect(report.modes.single!.delta_vs_single).toBeNull();
-    expect(report.gate).toMatchObject({ mode: "loop", min_score: 5, passed: (report.modes.loop!.overall.O ?? 0) >= 5 });
+    expect(report.gate).toMatchObject({ mode: "loop", min_score: 5, passed: (report.modes.loop!.overall!.O ?? 0) >= 5 });
   });
 
   it("writes every mode's image and run folder into the out-dir, and the three reports", async () => {
@@ -151,7 +151,7 @@ describe("eval modes", () => {
     const paths = [item.source, ...DEFAULT_MODES.flatMap((mode) => [item.modes[mode]!.output!, ...item.modes[mode]!.attempts.map((a) => a.image)])];
     await Promise.all(paths.map((file) => access(path.join(plan.outDir, file))));
     await access(path.join(plan.outDir, item.modes.loop!.runs[0]!, "run.json"));
-    expect(JSON.parse(await readFile(files.json, "utf8"))).toMatchObject({ schema: "reasonedit.eval/1", categories: ["color_alter", "style_change"] });
+    expect(JSON.parse(await readFile(files.json, "utf8"))).toMatchObject({ schema: "reasonedit.eval/2", categories: ["color_alter", "style_change"] });
     expect(await readFile(files.markdown, "utf8")).toContain("| loop |");
   });
 });
@@ -195,9 +195,9 @@ describe("eval failures", () => {
       .join("\n");
     const { outcomes, plan } = await evaluate({ benchmark, modes: ["single"] });
     const report = buildReport(outcomes, settingsFor(plan), "test");
-    expect(report.modes.single!.missing).toEqual({ SC: 1, PQ: 0, O: 1 });
+    expect(report.modes.single!.languages.unspecified!.missing).toEqual({ SC: 1, PQ: 0, O: 1 });
     expect(report.modes.single!.items).toEqual({ total: 2, scored: 1, errors: 0 });
-    expect(report.modes.single!.overall.O).toBe(outcomes[0]!.modes.single!.scores.O);
+    expect(report.modes.single!.overall!.O).toBe(outcomes[0]!.modes.single!.scores.O);
   });
 
   it("keeps a provider failure on its item and mode, and skips that item's reroll", async () => {
@@ -212,7 +212,9 @@ describe("eval failures", () => {
     expect(two.modes.loop).toMatchObject({ status: "error", error: { code: "provider_unavailable" } });
     expect(two.modes.reroll).toMatchObject({ status: "error", error: { code: "skipped" } });
     const report = buildReport(outcomes, settingsFor(plan), "test");
-    expect(report.modes.loop!.errors).toEqual([{ key: "two", code: "provider_unavailable", message: "the editor answered 503 after 4 retries" }]);
+    expect(report.modes.loop!.errors).toEqual([
+      { key: "two", code: "provider_unavailable", message: "the editor answered 503 after 4 retries", provider: "fal-ai", status: 503 },
+    ]);
     expect(report.modes.loop!.items).toMatchObject({ total: 3, errors: 1 });
   });
 

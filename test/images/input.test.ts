@@ -345,11 +345,13 @@ describe("loadInput from a URL", () => {
     expect(error.message).toContain("ECONNREFUSED");
   });
 
-  it("keeps credentials in the URL out of the label", async () => {
-    const url = `${base.replace("http://", "http://user:secret@")}/cat.jpg`;
-    const input = await loadInput(url, {
-      fetch: (_resource, init) => globalThis.fetch(`${base}/cat.jpg`, init),
-    });
-    expect(input.label).toBe(`${base}/cat.jpg`);
+  it("refuses credentials in the URL before any request, naming the URL without them", async () => {
+    const url = `${base.replace("http://", "http://user:secret-pass@")}/cat.jpg`;
+    let requests = 0;
+    const error = await rejection(loadInput(url, { fetch: (resource, init) => (requests++, globalThis.fetch(resource, init)) }));
+    expect(error.code).toBe("input_download");
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(`${base}/cat.jpg carries a user name or password (user:password@), which reasonedit does not send`);
+    expect(requests).toBe(0);
   });
 });

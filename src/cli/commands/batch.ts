@@ -1,5 +1,4 @@
 // `reasonedit batch <manifest>`: many edits from JSONL/CSV, one result line per item on stdout.
-import { setMaxListeners } from "node:events";
 import path from "node:path";
 import { Command } from "commander";
 import { ReasonEditError } from "../../errors.js";
@@ -12,6 +11,7 @@ import type { ProgressMode } from "../../batch/progress.js";
 import type { FolderLock } from "../../runs/folder-lock.js";
 import { addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
+import { listenForBatchInterrupts } from "../interrupt.js";
 
 export function registerBatchCommand(program: Command, io: CliIo): void {
   const command = program
@@ -50,7 +50,7 @@ async function runBatchCommand(manifest: string, cmd: Command, io: CliIo): Promi
   const mode = progressMode(context);
   const progress = createProgress({ mode, stream: io.stderr });
   if (mode !== "off" && manifest !== "-") progress.setTotal(await countShardRows(request, io.stdin));
-  const interrupt = listenForInterrupts((line) => (settings.quiet ? undefined : progress.note(line)));
+  const interrupt = listenForBatchInterrupts((line) => (settings.quiet ? undefined : progress.note(line)));
   const started = performance.now();
   const lock = await holdOutDir(request.outDir, flags.wait, interrupt.stop, context);
   try {
@@ -101,34 +101,6 @@ async function batchRequest(manifest: string, flags: BatchFlags, settings: Setti
 function progressMode(context: CommandContext): ProgressMode {
   if (context.settings.quiet) return "off";
   return context.io.stderr.isTTY ? "bar" : "lines";
-}
-
-/** First Ctrl-C (or SIGTERM): start nothing new, let in-flight items finish. Second: abort them. Third: quit at once. */
-function listenForInterrupts(say: (line: string) => void) {
-  const stop = new AbortController();
-  const abort = new AbortController();
-  // Every in-flight model call listens on `abort`; dozens at -j 32 are expected, not a leak.
-  setMaxListeners(0, abort.signal);
-  const onSignal = () => {
-    if (abort.signal.aborted) process.exit(130);
-    if (stop.signal.aborted) {
-      say("interrupted again: aborting the items in flight (Ctrl-C once more to quit at once)");
-      abort.abort(new ReasonEditError("interrupted", "interrupted by the user", { hint: "run the batch again with --resume" }));
-      return;
-    }
-    say("interrupted: no new items will start; waiting for the items in flight to finish (Ctrl-C again to abort them)");
-    stop.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  return {
-    stop: stop.signal,
-    abort: abort.signal,
-    dispose: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
-  };
 }
 
 /** Waits for the stream to drain, so a slow consumer of stdout slows the batch instead of filling memory. */

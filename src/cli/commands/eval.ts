@@ -4,11 +4,11 @@ import path from "node:path";
 import { Command } from "commander";
 import { describeReport, EXIT, ReasonEditError } from "../../errors.js";
 import type { BenchmarkItem } from "../../eval/benchmark.js";
-import { DEFAULT_CONCURRENCY, DEFAULT_JUDGE, type EvalOptions } from "../../eval/eval-options.js";
+import { DEFAULT_CONCURRENCY, DEFAULT_JUDGE, type EvalOptions, type MetricName } from "../../eval/eval-options.js";
 import type { ModeOutcome } from "../../eval/outcome.js";
 import type { ReportFiles } from "../../eval/report-files.js";
 import type { EvalReport } from "../../eval/report.js";
-import { formatDelta, formatScore } from "../../eval/report-markdown.js";
+import { formatPairedDelta, formatScore, gateLines } from "../../eval/report-markdown.js";
 import { addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
 import { withInterrupt } from "../interrupt.js";
@@ -27,7 +27,9 @@ export function registerEvalCommand(program: Command, io: CliIo): void {
     .option("--judge-provider <provider>", 'provider for the judge, or "auto"  [auto]')
     .option("--judge-url <url>", "OpenAI-compatible server for the judge (key in REASONEDIT_JUDGE_API_KEY)")
     .option("--judge-repeats <k>", "judge each image k times and report the spread  [1]")
-    .option("--min-score <O>", "exit 3 when the loop mode's O (full's when loop does not run) is below this in any language (0–10)")
+    .option("--metric <name>", "viescore (GEdit-Bench: SC, PQ, O on 0–10) or kris (KRIS-Bench's four 1–5 criteria on 0–100)  [the benchmark's own]")
+    .option("--judge-images <how>", "working (the ≤1024 px images the reasoner sees) or original (GEdit's rendering: full size; images first for a Qwen judge)  [working]")
+    .option("--min-score <score>", "exit 3 when the loop mode's headline score (full's when loop does not run) is below this in any language (O 0–10; kris 0–100)")
     .option("-j, --concurrency <n>", `items evaluated at once  [${DEFAULT_CONCURRENCY}]`)
     .option("--limit <n>", "run only the first n items (after the other filters)")
     .option("--sample <n>", "run n items drawn with --seed, spread evenly over the categories")
@@ -60,8 +62,12 @@ async function runEvalCommand(benchmark: string, cmd: Command, io: CliIo): Promi
   await assertImagesExist(items, benchmark);
   const { prepareFolder } = await import("../../runs/prepare-folder.js");
   await prepareFolder(options.outDir, { role: "--out-dir", create: true }); // before the first paid call
+  const { chooseMetric } = await import("../../eval/eval-options.js");
+  const { looksLikeKris } = await import("../../eval/kris.js");
+  const { categoriesOf } = await import("../../eval/benchmark.js");
+  const metric = chooseMetric(options, looksLikeKris(categoriesOf(items)));
   if (sameModel(context, options)) context.say(`warning: the judge ${options.judge} is also the reflection MLLM, so the loop is graded by itself`);
-  const report = await withInterrupt(io, context.say, (signal) => evaluate(benchmark, items, options, context, signal));
+  const report = await withInterrupt(io, context.say, (signal) => evaluate(benchmark, items, { options, metric }, context, signal));
   const files = await writeReportFiles(options.outDir, report);
   for (const line of summaryLines(report, files)) context.say(line);
   if (context.settings.json) io.stdout.write(`${JSON.stringify(summaryJson(report, files))}\n`);
@@ -80,7 +86,7 @@ function rejectModeSwitches(cmd: Command): void {
 
 function evalFlags(cmd: Command): Record<string, unknown> {
   const values = cmd.opts<Record<string, unknown>>();
-  const keys = ["modes", "outDir", "judge", "judgeProvider", "judgeUrl", "judgeRepeats", "minScore", "concurrency", "limit", "sample", "categories", "language"];
+  const keys = ["modes", "outDir", "judge", "judgeProvider", "judgeUrl", "judgeRepeats", "minScore", "concurrency", "metric", "judgeImages", "limit", "sample", "categories", "language"];
   return Object.fromEntries(keys.map((key) => [key, values[key]]));
 }
 
@@ -134,7 +140,13 @@ function sameModel(context: CommandContext, options: EvalOptions): boolean {
   return options.judge === context.settings.mllm && options.judgeUrl === context.settings.mllmUrl && options.judgeProvider === context.settings.mllmProvider;
 }
 
-async function evaluate(benchmark: string, items: BenchmarkItem[], options: EvalOptions, context: CommandContext, signal: AbortSignal): Promise<EvalReport> {
+async function evaluate(
+  benchmark: string,
+  items: BenchmarkItem[],
+  { options, metric }: { options: EvalOptions; metric: MetricName },
+  context: CommandContext,
+  signal: AbortSignal,
+): Promise<EvalReport> {
   const { createServices, loopSettings, recordableSettings } = await import("../../app/services.js");
   const { SharedThrottle } = await import("../../providers/throttle.js");
   const { createJudge } = await import("../../eval/create-judge.js");
@@ -149,12 +161,13 @@ async function evaluate(benchmark: string, items: BenchmarkItem[], options: Eval
     credentials: context.credentials,
     ...(judgeApiKey ? { judgeApiKey } : {}),
     options,
+    metric,
     cache: services.cache,
     logger: context.logger,
     throttle,
   });
   const baseSeed = settings.seed ?? 0;
-  const progress = progressReporter(context, items.length * options.modes.length);
+  const progress = progressReporter(context, items.length * options.modes.length, judge.metric.keys);
   const outcomes = await runEval({
     plan: {
       items,
@@ -180,22 +193,23 @@ async function evaluate(benchmark: string, items: BenchmarkItem[], options: Eval
     editor: services.models.editor,
     judge: judgeId,
     judge_repeats: options.judgeRepeats,
+    judge_images: options.judgeImages,
     rounds: settings.rounds,
     chain: settings.chain,
     candidates: settings.candidates,
     seed: baseSeed,
   };
-  return buildReport(outcomes, reportSettings, services.toolVersion, options.minScore);
+  return buildReport(outcomes, reportSettings, services.toolVersion, { ...(options.minScore === undefined ? {} : { minScore: options.minScore }), metric: judge.metric });
 }
 
-function progressReporter(context: CommandContext, total: number): (item: BenchmarkItem, outcome: ModeOutcome) => void {
+function progressReporter(context: CommandContext, total: number, keys: readonly string[]): (item: BenchmarkItem, outcome: ModeOutcome) => void {
   let done = 0;
   return (item, outcome) => {
     done += 1;
     const result =
       outcome.status === "error"
         ? `error ${outcome.error?.code}: ${outcome.error ? describeReport(outcome.error) : ""}`
-        : `O ${formatScore(outcome.scores.O)} (SC ${formatScore(outcome.scores.SC)}, PQ ${formatScore(outcome.scores.PQ)}), ${outcome.cost.editor_calls} edit${outcome.cost.editor_calls === 1 ? "" : "s"}`;
+        : `${scoreLine(outcome.scores, keys)}, ${outcome.cost.editor_calls} edit${outcome.cost.editor_calls === 1 ? "" : "s"}`;
     context.say(`[${done}/${total}] ${item.key} ${outcome.mode}: ${result}`);
   };
 }
@@ -205,22 +219,45 @@ async function writeReportFiles(outDir: string, report: EvalReport): Promise<Rep
   return writeReports(outDir, report);
 }
 
+/** `O 6.10 (SC 6.50, PQ 7.00)`: the headline first, then the other scores. */
+function scoreLine(scores: Record<string, number | null>, keys: readonly string[]): string {
+  const headline = keys[keys.length - 1]!;
+  const others = keys.slice(0, -1).filter((key) => key in scores);
+  return `${headline} ${formatScore(scores[headline])}${others.length > 0 ? ` (${others.map((key) => `${key} ${formatScore(scores[key])}`).join(", ")})` : ""}`;
+}
+
+/** One line per mode and language: never a number pooled over languages. */
 function summaryLines(report: EvalReport, files: ReportFiles): string[] {
-  const lines = Object.entries(report.modes).map(
-    ([mode, m]) =>
-      `${mode.padEnd(6)} O ${formatScore(m.overall.O)} (SC ${formatScore(m.overall.SC)}, PQ ${formatScore(m.overall.PQ)})` +
-      `${m.delta_vs_single ? `, ΔO ${formatDelta(m.delta_vs_single.overall.O)} vs single` : ""}` +
-      `${m.items.errors ? `, ${m.items.errors} errors` : ""}${m.missing.O ? `, ${m.missing.O} unscored` : ""}`,
+  const { keys, headline } = report.metric;
+  const several = report.languages.length > 1;
+  const lines = Object.entries(report.modes).flatMap(([mode, m]) =>
+    Object.entries(m.languages).map(([language, block]) => {
+      const delta = m.delta_vs_single?.[language];
+      return (
+        `${mode.padEnd(6)}${several ? ` ${language.padEnd(4)}` : ""} ${scoreLine(block.overall, keys)}` +
+        `${delta ? `, Δ${headline} ${formatPairedDelta(delta, headline)} vs single` : ""}` +
+        `${block.items.errors ? `, ${block.items.errors} errors` : ""}${block.missing[headline] ? `, ${block.missing[headline]} unscored` : ""}`
+      );
+    }),
   );
-  const gate = report.gate ? [`gate: ${report.gate.mode} O ${formatScore(report.gate.O)} vs --min-score ${report.gate.min_score}: ${report.gate.passed ? "passed" : "FAILED"}`] : [];
+  const gate = gateLines(report).map((line) => `gate: ${line}`);
   return [...lines, ...gate, `report: ${files.html}`, `        ${files.markdown}`, `        ${files.json}`];
 }
 
 function summaryJson(report: EvalReport, files: ReportFiles): Record<string, unknown> {
   const modes = Object.fromEntries(
-    Object.entries(report.modes).map(([mode, m]) => [mode, { overall: m.overall, delta_vs_single: m.delta_vs_single?.overall ?? null, cost: m.cost, items: m.items }]),
+    Object.entries(report.modes).map(([mode, m]) => [
+      mode,
+      {
+        languages: Object.fromEntries(Object.entries(m.languages).map(([language, block]) => [language, { overall: block.overall, items: block.items }])),
+        ...(m.overall ? { overall: m.overall } : {}),
+        delta_vs_single: m.delta_vs_single,
+        cost: m.cost,
+        items: m.items,
+      },
+    ]),
   );
-  return { report_json: files.json, report_md: files.markdown, report_html: files.html, modes, gate: report.gate };
+  return { report_json: files.json, report_md: files.markdown, report_html: files.html, languages: report.languages, modes, gate: report.gate };
 }
 
 /** A failed item means the numbers are incomplete (4) and outranks the gate (3). */
