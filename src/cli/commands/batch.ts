@@ -55,7 +55,7 @@ async function runBatchCommand(manifest: string, cmd: Command, io: CliIo): Promi
   const lock = await holdOutDir(request.outDir, flags.wait, interrupt.stop, context);
   try {
     const services = await createServices(settings, context.credentials, context.logger, { signal: interrupt.abort });
-    const outcome = await runBatch(request, { services, stdin: io.stdin, emit: (line) => writeLine(io.stdout, line), progress, stop: interrupt.stop, abort: interrupt.abort });
+    const outcome = await runBatch(request, { services, stdin: io.stdin, emit: lineWriter(io.stdout), progress, stop: interrupt.stop, abort: interrupt.abort });
     progress.stop();
     for (const line of summaryLines(outcome.tally, outcome.stopped, performance.now() - started, request.outDir)) context.say(line);
     return batchExitCode(outcome.tally, { interrupted: outcome.stopped || interrupt.stop.aborted, passThreshold: flags.passThreshold });
@@ -103,12 +103,22 @@ function progressMode(context: CommandContext): ProgressMode {
   return context.io.stderr.isTTY ? "bar" : "lines";
 }
 
-/** Waits for the stream to drain, so a slow consumer of stdout slows the batch instead of filling memory. */
-function writeLine(stdout: NodeJS.WritableStream, line: ResultLine): Promise<void> {
-  return new Promise((resolve) => {
-    if (stdout.write(`${JSON.stringify(line)}\n`)) resolve();
-    else stdout.once("drain", resolve);
-  });
+/**
+ * Each line waits for the stream to drain, so a slow consumer of stdout slows the batch instead of filling memory.
+ * Items finishing together share one wait: a listener each would pile up on the socket at -j 32.
+ */
+function lineWriter(stdout: NodeJS.WritableStream): (line: ResultLine) => Promise<void> {
+  let drained: Promise<void> | undefined;
+  return (line) => {
+    if (stdout.write(`${JSON.stringify(line)}\n`)) return drained ?? Promise.resolve();
+    drained ??= new Promise<void>((resolve) =>
+      stdout.once("drain", () => {
+        drained = undefined;
+        resolve();
+      }),
+    );
+    return drained;
+  };
 }
 
 export function summaryLines(tally: BatchTally, stopped: boolean, wallMs: number, outDir: string): string[] {
