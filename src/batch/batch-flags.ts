@@ -13,6 +13,7 @@ export const BatchFlagsSchema = z.object({
   concurrency: z.coerce.number().int().min(1).max(256).default(4),
   resume: z.boolean().default(false),
   retryErrors: z.boolean().default(false),
+  wait: z.boolean().default(false),
   shard: z.string().optional(),
   passThreshold: share.default(1),
   instruction: z.string().trim().min(1, "is empty").optional(),
@@ -23,6 +24,8 @@ export interface BatchFlags {
   concurrency: number;
   resume: boolean;
   retryErrors: boolean;
+  /** Wait for another batch holding --out-dir instead of refusing. */
+  wait: boolean;
   shard?: Shard;
   passThreshold: number;
   /** With image paths or globs instead of a manifest: the one instruction for every image. */

@@ -180,6 +180,7 @@ async function editOnce(inputs: ItemInputs, mode: EvalMode, settings: LoopSettin
       // Every mode of an item works on the same source: its folder keeps one copy, not one per mode.
       sharedSource: path.join(context.plan.outDir, inputs.folder, "working-source.jpg"),
       ...(context.plan.keepImages ? { keepImages: context.plan.keepImages } : {}),
+      mkdir: true,
     },
     { ...servicesFor(mode, context.services), signal: context.signal, loadImage: () => Promise.resolve(inputs.input) },
   );

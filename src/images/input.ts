@@ -64,6 +64,7 @@ export function openPixels(pixels: RawPixels): Sharp {
 async function decodeInput(source: SourceBytes, maxPixels: number): Promise<InputImage> {
   const metadata = await readMetadata(source);
   assertWithinPixelLimit(source.label, metadata, maxPixels);
+  await assertDataPlausible(source, metadata);
   const pixels = await decodePixels(source, metadata, maxPixels);
   return {
     label: source.label,
@@ -113,6 +114,39 @@ function assertWithinPixelLimit(label: string, metadata: Metadata, maxPixels: nu
     `${label} is ${metadata.width}×${metadata.height} (${megapixels(pixels)}), over the ${megapixels(maxPixels)} limit`,
     { hint: "Downscale the image first; the editor works at about 1 megapixel anyway." },
   );
+}
+
+/**
+ * Below this many bytes per pixel a file is suspicious: photos take 0.1–0.5, flat pictures less, and a header
+ * can claim any size over a few hundred bytes of data, which a lenient decoder then pads out with grey.
+ */
+const SUSPICIOUS_BYTES_PER_PIXEL = 1 / 64;
+const CHECK_WIDTH = 256;
+
+/**
+ * A file much smaller than its declared size is decoded strictly (any decoder warning fails) at a small size
+ * (JPEG shrinks on load; others stream), so a lying header is refused before the full-size buffer is allocated.
+ * Only suspicious files get this pass: strictness on every file would refuse benign warnings in ordinary photos.
+ */
+async function assertDataPlausible(source: SourceBytes, metadata: Metadata): Promise<void> {
+  const pixels = metadata.width * metadata.height;
+  if (source.bytes.length >= pixels * SUSPICIOUS_BYTES_PER_PIXEL) return;
+  try {
+    await sharp(source.bytes, { failOn: "warning", limitInputPixels: false })
+      .resize({ width: Math.min(CHECK_WIDTH, metadata.width), withoutEnlargement: true })
+      .raw()
+      .toBuffer();
+  } catch (error) {
+    throw new ReasonEditError(
+      "input_corrupt",
+      `${source.label} is corrupt: its header says ${metadata.width}×${metadata.height} (${megapixels(pixels)}) but its ${source.bytes.length.toLocaleString("en-US")} bytes do not hold that picture (${reasonOf(error)})`,
+      { hint: "Copy or export the image again from its original; a file cut short or with a damaged header cannot be edited.", cause: error },
+    );
+  }
+}
+
+function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!.trim();
 }
 
 function notAnImage(source: SourceBytes, error: unknown): ReasonEditError {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReasonEditError } from "../../src/errors.js";
 import { loadInput, type InputImage } from "../../src/images/input.js";
 import { shapeForEditor } from "../../src/images/shape.js";
+import { lyingJpeg } from "../fakes/pictures.js";
 
 const CHELSEA = path.resolve("fixtures/chelsea.png");
 const RED = { r: 255, g: 0, b: 0 };
@@ -153,6 +154,28 @@ describe("loadInput from a file", () => {
     const jpeg = await sharp(CHELSEA).jpeg().toBuffer();
     const file = await writeTemp("cut.jpg", jpeg.subarray(0, jpeg.length / 2));
     expect((await rejection(loadInput(file))).code).toBe("input_not_image");
+  });
+
+  it("refuses a 265-byte JPEG whose header claims 10000×10000 as corrupt, in bounded time and memory", async () => {
+    const lie = await lyingJpeg();
+    expect(lie.length).toBeLessThan(300);
+    const started = performance.now();
+    const rssBefore = process.memoryUsage().rss;
+    const error = await loadInput(await writeTemp("lie.jpg", lie)).catch((e: unknown) => e);
+    expect(ReasonEditError.is(error) && error.code).toBe("input_corrupt");
+    expect((error as Error).message).toMatch(/lie\.jpg is corrupt: its header says 10000×10000/);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
+  });
+
+  it("still decodes a large flat JPEG and PNG that are small for their size", async () => {
+    const jpeg = await solid(4000, 3000, { r: 128, g: 128, b: 128 }).jpeg({ optimiseCoding: true }).toBuffer();
+    const png = await solid(4000, 3000, { r: 20, g: 90, b: 200 }).png({ compressionLevel: 9 }).toBuffer();
+    expect(jpeg.length).toBeLessThan((4000 * 3000) / 64); // so the strict check runs
+    for (const [name, bytes] of [["flat.jpg", jpeg], ["flat.png", png]] as const) {
+      const input = await loadInput(await writeTemp(name, bytes));
+      expect([input.width, input.height]).toEqual([4000, 3000]);
+    }
   });
 
   it("rejects a text file as not an image", async () => {

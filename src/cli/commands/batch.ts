@@ -9,6 +9,7 @@ import type { BatchRequest } from "../../batch/run-batch.js";
 import type { Settings } from "../../config/settings.js";
 import type { ResultLine } from "../../batch/result-line.js";
 import type { ProgressMode } from "../../batch/progress.js";
+import type { FolderLock } from "../../runs/folder-lock.js";
 import { addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
 import { listenForBatchInterrupts } from "../interrupt.js";
@@ -24,6 +25,7 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
     .option("-j, --concurrency <n>", "items in flight at once, sharing one rate limiter  [4]")
     .option("--resume", "skip items an earlier run finished (accepted or not) or that ended in error; redo the rest")
     .option("--retry-errors", "like --resume, and also redo the items that ended in error")
+    .option("--wait", "when another batch holds --out-dir, wait for it to finish instead of refusing")
     .option("--shard <i/n>", "take only the rows whose id hashes to shard i of n (0-based), e.g. 0/4")
     .option("--pass-threshold <share>", "exit 0 when at least this share of items is accepted, e.g. 0.9 or 90%  [1]");
   addModelOptions(command);
@@ -56,6 +58,7 @@ async function runBatchCommand(manifests: string[], cmd: Command, io: CliIo): Pr
   const readerLeft = () => interrupt.end(new ReasonEditError("interrupted", "stdout was closed by its reader", { hint: "run the batch again with --resume" }));
   io.closed?.addEventListener("abort", readerLeft, { once: true });
   const started = performance.now();
+  const lock = await holdOutDir(request.outDir, flags.wait, interrupt.stop, context);
   try {
     const services = await createServices(settings, context.credentials, context.logger, { signal: interrupt.abort });
     const outcome = await runBatch(request, { services, stdin: io.stdin, emit: lineWriter(io), progress, stop: interrupt.stop, abort: interrupt.abort });
@@ -67,6 +70,23 @@ async function runBatchCommand(manifests: string[], cmd: Command, io: CliIo): Pr
     progress.stop();
     interrupt.dispose();
     io.closed?.removeEventListener("abort", readerLeft);
+    await lock.release();
+  }
+}
+
+/** --out-dir exists, takes files and is this run's alone, all before the first paid call. */
+async function holdOutDir(outDir: string, wait: boolean, stop: AbortSignal, context: CommandContext): Promise<FolderLock> {
+  const { prepareFolder } = await import("../../runs/prepare-folder.js");
+  const { lockFolder } = await import("../../runs/folder-lock.js");
+  const { processProbe } = await import("../process-probe.js");
+  await prepareFolder(outDir, { role: "--out-dir", create: true });
+  const options = { probe: processProbe(), role: "--out-dir", command: "batch" };
+  try {
+    return await lockFolder(outDir, options);
+  } catch (error) {
+    if (!wait || !ReasonEditError.is(error) || error.code !== "locked") throw error;
+    context.say(`waiting: ${error.message}`);
+    return lockFolder(outDir, { ...options, wait: { signal: stop } });
   }
 }
 
@@ -145,6 +165,7 @@ export function summaryLines(tally: BatchTally, summary: BatchSummary): string[]
     tally.inputErrors && `${tally.inputErrors} bad row or image`,
     tally.interrupted && `${tally.interrupted} interrupted`,
     tally.internalErrors && `${tally.internalErrors} internal`,
+    tally.environmentErrors && `${tally.environmentErrors} local disk or folder`,
   ].filter(Boolean);
   const errors = `${plural(tally.errors, "error")}${errorKinds.length ? ` (${errorKinds.join(", ")})` : ""}`;
   const resumed = tally.resumed ? `; ${tally.resumed} settled by an earlier run` : "";
@@ -162,6 +183,7 @@ export function summaryLines(tally: BatchTally, summary: BatchSummary): string[]
     `  ${plural(tally.mllmCalls, "MLLM call")}, ${plural(tally.editorCalls, "edit")}, ${plural(tally.tokens, "token")}${cached}, ${(summary.wallMs / 1000).toFixed(1)}s → ${summary.outDir} (${formatBytes(tally.bytesWritten)} written)`,
   ];
   if (summary.stopped) lines.push("  interrupted: the items above are finished and on disk; run the same command with --resume to do the rest");
+  else if (tally.environmentErrors > 0) lines.push("  → the local disk or a folder failed (see the items' errors): fix it, then run the same command with --resume to do the rest");
   else if (tally.providerErrors > 0) lines.push(`  → ${plural(tally.providerErrors, "item")} failed at a provider: run the same command with --retry-errors to redo ${tally.providerErrors === 1 ? "it" : "them"}`);
   return lines;
 }

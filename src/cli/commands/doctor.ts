@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import type { DoctorCheck, DoctorReport } from "../../app/doctor/run-doctor.js";
 import { redactSecrets } from "../../redact.js";
+import { terminalLines } from "../../terminal-text.js";
 import { addModelOptions, addRuntimeOptions } from "../common-options.js";
 import { buildContext, type CliIo } from "../context.js";
 
@@ -20,7 +21,7 @@ export function registerDoctorCommand(program: Command, io: CliIo): void {
     const { runDoctor } = await import("../../app/doctor/run-doctor.js");
     const report = await runDoctor({ settings: context.settings, credentials: context.credentials, env: io.env });
     // The checks never print a token; redacting anyway is the last line of defence.
-    const text = context.settings.json ? `${JSON.stringify(doctorJson(report))}\n` : renderDoctor(report, { quiet: context.settings.quiet });
+    const text = context.settings.json ? `${JSON.stringify(doctorJson(report))}\n` : terminalLines(renderDoctor(report, { quiet: context.settings.quiet }));
     io.stdout.write(redactSecrets(text, context.secrets));
     process.exitCode = report.exitCode;
   });

@@ -15,7 +15,8 @@ export function registerEditCommand(program: Command, io: CliIo): void {
     .description("edit one image: think, edit, reflect until accepted or out of rounds")
     .argument("<image>", "a path, an http(s) URL, or - for stdin")
     .argument("<instruction...>", "what to change, in any language")
-    .option("-o, --output <path>", "where to write the result; - writes the image to stdout  [<name>.edited<ext> beside the input]");
+    .option("-o, --output <path>", "where to write the result; - writes the image to stdout  [<name>.edited<ext> beside the input]")
+    .option("--mkdir", "create the -o folder when it does not exist (otherwise a missing folder is refused before any call)");
   addModelOptions(command);
   addLoopOptions(command);
   addRuntimeOptions(command);
@@ -25,7 +26,7 @@ export function registerEditCommand(program: Command, io: CliIo): void {
     assertCredentials(context.settings, context.credentials);
     const { createServices, loopSettings, recordableSettings } = await import("../../app/services.js");
     const { runEditJob } = await import("../../app/edit-job.js");
-    const output = cmd.opts<{ output?: string }>().output;
+    const { output, mkdir } = cmd.opts<{ output?: string; mkdir?: boolean }>();
     const settings = context.settings;
     const instruction = words.join(" ").trim();
     await checkRequest(instruction, output, settings.json);
@@ -45,6 +46,8 @@ export function registerEditCommand(program: Command, io: CliIo): void {
           settingsForRecord: { ...recordableSettings(settings), seed: loop.seed },
           cwd: io.cwd,
           keepImages: settings.keepImages,
+          mkdir: mkdir === true,
+          reuseEarlierSeed: settings.seed === undefined,
         },
         {
           ...services,

@@ -62,6 +62,8 @@ async function runEvalCommand(benchmark: string, cmd: Command, io: CliIo): Promi
   const loaded = await withInterrupt(io, context.say, (signal) => loadItems(benchmark, options, context, signal));
   const items = loaded.items;
   await assertImagesExist(items, benchmark);
+  const { prepareFolder } = await import("../../runs/prepare-folder.js");
+  await prepareFolder(options.outDir, { role: "--out-dir", create: true }); // before the first paid call
   const { chooseMetric } = await import("../../eval/eval-options.js");
   const { looksLikeKris } = await import("../../eval/kris.js");
   const { categoriesOf } = await import("../../eval/benchmark.js");

@@ -6,6 +6,7 @@ import { describeReport, EXIT, ReasonEditError } from "../../errors.js";
 import type { CandidateRecord, RoundRecord, RunRecord } from "../../runs/run-record.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
 import { roundJson } from "../render.js";
+import { terminalLine } from "../../terminal-text.js";
 
 interface LoadedRun {
   record: RunRecord;
@@ -27,7 +28,7 @@ export function registerShowCommand(program: Command, io: CliIo): void {
       const context = buildContext(cmd, io);
       const run = await loadRun(await locateRecord(target, context));
       if (context.settings.json) io.stdout.write(`${JSON.stringify(runJson(run))}\n`);
-      else if (!context.settings.quiet) io.stdout.write(`${runLines(run).join("\n")}\n`);
+      else if (!context.settings.quiet) io.stdout.write(`${runLines(run).map(terminalLine).join("\n")}\n`);
       const sheet = cmd.opts<{ sheet?: string }>().sheet;
       if (sheet) context.say(`contact sheet: ${await writeSheet(run, path.resolve(io.cwd, sheet))}`);
       process.exitCode = EXIT.ok;
