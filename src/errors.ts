@@ -38,6 +38,7 @@ export type ErrorCode =
   | "provider_network"
   | "provider_output"
   | "model_unserved"
+  | "model_incapable"
   | "model_reply_invalid"
   | "interrupted"
   | "internal";
@@ -66,6 +67,7 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   provider_network: EXIT.provider,
   provider_output: EXIT.provider,
   model_unserved: EXIT.provider,
+  model_incapable: EXIT.provider,
   model_reply_invalid: EXIT.provider,
   interrupted: EXIT.interrupted,
   internal: EXIT.internal,
