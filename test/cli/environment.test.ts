@@ -117,8 +117,8 @@ describe("a full disk", () => {
   });
 
   it.runIf(() => mountable)("in a batch's --out-dir: the item fails with exit 5 before its edit is paid for, and no further item starts", async () => {
-    const full = disk("batch", 64);
-    // A photo: its working copy (the first thing an item writes) cannot fit on the 64 KB disk.
+    const full = disk("batch", 16);
+    // A photo: its working copy (the first thing an item writes, a ~23 KB JPEG) cannot fit on the 16 KB disk.
     const rows = ["a", "b", "c"].map((id) => ({ id, image: "cat.png", instruction: instructionFor(id) }));
     await writeJsonl(join(home.dir, "manifest.jsonl"), rows);
     const run = spawnBatch(["manifest.jsonl", "--out-dir", full, "-j", "1", "--mllm-url", `${fake.url}/v1`, "--editor-url", fake.url, "--no-cache"], { cwd: home.dir });
