@@ -3,7 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import { errorReport, isAbortError, ReasonEditError } from "../errors.js";
-import { loadInput, openPixels, type InputImage } from "../images/input.js";
+import { loadInput, openFullResolution, withFullResolution, type InputImage } from "../images/input.js";
 import { cropRegion } from "../images/ops.js";
 import { assertNotInput, defaultOutputPath, encodeOutput, encodePixelsOutput, outputFormatFor } from "../images/output.js";
 import { pixelsOf, readRgb, type RgbImage } from "../images/rgb.js";
@@ -11,7 +11,7 @@ import { shapeForEditor } from "../images/shape.js";
 import { runEditLoop, type LoopEvent, type LoopResult, type LoopSettings } from "../loop/run-edit-loop.js";
 import type { Editor, ExactOp, Picture, Reasoner, Workbench } from "../loop/types.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
-import { RunFolder, newRunId, sha256, stepRecord, totalsOf } from "../runs/run-folder.js";
+import { RunFolder, newRunId, stepRecord, totalsOf } from "../runs/run-folder.js";
 import { RUN_SCHEMA, type RoundRecord, type RunRecord, type RunStatus } from "../runs/run-record.js";
 
 export interface EditJob {
@@ -88,9 +88,12 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   }
   const record = await recordReady;
   const status = loop.accepted ? "accepted" : "not_accepted";
-  const result = await chooseResult(loop, input);
   const format = outputFormatFor(outputPath, input);
-  const bytes = "pixels" in result ? await encodePixelsOutput(result.pixels, input, format) : await encodeOutput(result.picture, input, format, result.size);
+  // The only full-resolution work of a job, a few at a time across a batch: each holds tens of MB for a 12 MP photo.
+  const bytes = await withFullResolution(async () => {
+    const result = await chooseResult(loop, input);
+    return "pixels" in result ? encodePixelsOutput(result.pixels, input, format) : encodeOutput(result.picture, input, format, result.size);
+  });
   await writeOutput(outputPath, bytes, services.stdout);
   finishRecord(record, loop, status, outputPath, started);
   await folder.writeRecord(record);
@@ -121,7 +124,7 @@ async function startRecord(folder: RunFolder, job: EditJob, services: EditServic
       format: input.format,
       width: input.width,
       height: input.height,
-      sha256: sha256(input.pixels.data),
+      sha256: input.sha256,
       source_image: sourceImage,
     },
     instruction: job.instruction,
@@ -192,7 +195,7 @@ async function chooseResult(
   const size = geometric ? sizeAfterOps({ width: input.width, height: input.height }, loop.ops) : undefined;
   if (loop.kept < 0) {
     const { applyOps } = await import("../images/ops.js");
-    const full = await openPixels(input.pixels).png().toBuffer({ resolveWithObject: true });
+    const full = await openFullResolution(input).png().toBuffer({ resolveWithObject: true });
     const picture = await applyOps({ bytes: full.data, mimeType: "image/png", width: full.info.width, height: full.info.height }, loop.ops);
     return { picture, size: { width: picture.width, height: picture.height } };
   }
@@ -210,8 +213,7 @@ async function chooseResult(
 async function preserveAtFullSize(kept: Picture, input: InputImage): Promise<RgbImage> {
   const { preservePixels } = await import("../images/preserve.js");
   const full = { width: input.width, height: input.height };
-  const base: RgbImage =
-    input.pixels.channels === 3 ? input.pixels : await readRgb(openPixels(input.pixels).flatten({ background: "#ffffff" }));
+  const base = await readRgb(openFullResolution(input).flatten({ background: "#ffffff" }));
   const upscaled = await pixelsOf(kept.bytes, full);
   const restored = await preservePixels(base, upscaled);
   return restored?.image ?? upscaled;

@@ -2,7 +2,7 @@
 import path from "node:path";
 import { runEditJob, type EditJobResult, type EditServices } from "../app/edit-job.js";
 import { errorReport, EXIT, ReasonEditError } from "../errors.js";
-import { loadInput, openPixels, type InputImage } from "../images/input.js";
+import { loadInput, openFullResolution, type InputImage } from "../images/input.js";
 import type { LoopResult, LoopSettings } from "../loop/run-edit-loop.js";
 import { roundValue, selectBest } from "../loop/policies.js";
 import type { Picture, ScoreReply, StepCall } from "../loop/types.js";
@@ -61,7 +61,7 @@ export async function evaluateItem(item: BenchmarkItem, context: EvalContext): P
 }
 
 async function writeSource(outDir: string, relative: string, input: InputImage): Promise<Picture> {
-  const bytes = await openPixels(input.pixels).png().toBuffer();
+  const bytes = await openFullResolution(input).png().toBuffer();
   await writeFileAtomic(path.join(outDir, relative), bytes);
   return { bytes, mimeType: "image/png", width: input.width, height: input.height };
 }
