@@ -8,6 +8,8 @@ export const EXIT = {
   provider: 4,
   environment: 5,
   interrupted: 130,
+  /** The reader of stdout went away (`| head -1`): 128 + SIGPIPE, as a shell reports it for any Unix tool. */
+  brokenPipe: 141,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -36,6 +38,7 @@ export type ErrorCode =
   | "provider_network"
   | "provider_output"
   | "model_unserved"
+  | "model_incapable"
   | "model_reply_invalid"
   | "interrupted"
   | "internal";
@@ -64,6 +67,7 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   provider_network: EXIT.provider,
   provider_output: EXIT.provider,
   model_unserved: EXIT.provider,
+  model_incapable: EXIT.provider,
   model_reply_invalid: EXIT.provider,
   interrupted: EXIT.interrupted,
   internal: EXIT.internal,

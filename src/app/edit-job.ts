@@ -2,12 +2,13 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { Logger } from "pino";
+import type { KeepImages } from "../config/settings.js";
 import { errorReport, isAbortError, ReasonEditError } from "../errors.js";
 import { loadInput, openFullResolution, withFullResolution, type InputImage } from "../images/input.js";
 import { cropRegion } from "../images/ops.js";
 import { assertNotInput, defaultOutputPath, encodeOutput, encodePixelsOutput, outputFormatFor } from "../images/output.js";
 import { pixelsOf, readRgb, type RgbImage } from "../images/rgb.js";
-import { shapeForEditor } from "../images/shape.js";
+import { mllmLongSideFor, reasonerForInput, shapeForEditor } from "../images/shape.js";
 import { runEditLoop, type LoopEvent, type LoopResult, type LoopSettings } from "../loop/run-edit-loop.js";
 import type { Editor, ExactOp, Picture, Reasoner, Workbench } from "../loop/types.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
@@ -27,6 +28,10 @@ export interface EditJob {
   /** Recorded in run.json; must never contain secrets. */
   settingsForRecord: Record<string, unknown>;
   cwd: string;
+  /** What the run folder keeps beside run.json (default all). */
+  keepImages?: KeepImages;
+  /** An absolute path for the working source shared by jobs on one input (eval's modes): written once, then referred to. */
+  sharedSource?: string;
 }
 
 export interface EditServices {
@@ -51,6 +56,10 @@ export interface EditJobResult {
   output: string;
   record: RunRecord;
   recordPath: string;
+  /** Bytes the run folder holds (run.json and the images kept). */
+  recordBytes: number;
+  /** Bytes of the result file (0 for stdout). */
+  outputBytes: number;
   loop: LoopResult;
 }
 
@@ -61,7 +70,9 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   const outputPath = resolveOutputPath(job.output, input, job.cwd);
   if (outputPath !== "-") assertNotInput(outputPath, input);
   const source = await shapeForEditor(input);
-  const folder = new RunFolder(job.runDir ?? `${job.runsRoot}/${newRunId(input.label)}`);
+  // The images the record keeps are the copies the MLLM is sent: at most the input's own size.
+  const imageLongSide = mllmLongSideFor(input);
+  const folder = new RunFolder(job.runDir ?? `${job.runsRoot}/${newRunId(input.label)}`, { keepImages: job.keepImages ?? "all", imageLongSide });
   services.onRunFolder?.(folder.recordPath);
   // The loop starts while the source and the first record are written; rounds are saved after them.
   const recordReady = startRecord(folder, job, services, input, source);
@@ -78,7 +89,8 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   };
   let loop: LoopResult;
   try {
-    loop = await runEditLoop({ source, instruction: job.instruction, settings: job.loop, ports: services, onEvent, ...(services.signal ? { signal: services.signal } : {}) });
+    const ports = { ...services, reasoner: reasonerForInput(services.reasoner, input) };
+    loop = await runEditLoop({ source, instruction: job.instruction, settings: job.loop, ports, onEvent, ...(services.signal ? { signal: services.signal } : {}) });
     await Promise.all(saving);
   } catch (error) {
     await Promise.allSettled(saving);
@@ -88,16 +100,25 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   }
   const record = await recordReady;
   const status = loop.accepted ? "accepted" : "not_accepted";
-  const format = outputFormatFor(outputPath, input);
-  // The only full-resolution work of a job, a few at a time across a batch: each holds tens of MB for a 12 MP photo.
-  const bytes = await withFullResolution(async () => {
-    const result = await chooseResult(loop, input);
-    return "pixels" in result ? encodePixelsOutput(result.pixels, input, format) : encodeOutput(result.picture, input, format, result.size);
-  });
-  await writeOutput(outputPath, bytes, services.stdout);
+  let outputBytes = 0;
+  try {
+    const format = outputFormatFor(outputPath, input);
+    // The only full-resolution work of a job, a few at a time across a batch: each holds tens of MB for a 12 MP photo.
+    const bytes = await withFullResolution(async () => {
+      const result = await chooseResult(loop, input);
+      return "pixels" in result ? encodePixelsOutput(result.pixels, input, format) : encodeOutput(result.picture, input, format, result.size);
+    });
+    await writeOutput(outputPath, bytes, services.stdout);
+    outputBytes = outputPath === "-" ? 0 : bytes.length;
+  } catch (error) {
+    // Writing the result failed (a full disk, a closed pipe): the record must not stay "running".
+    await failRecord(folder, record, error, { ...loop, wallMs: performance.now() - started });
+    throw error;
+  }
   finishRecord(record, loop, status, outputPath, started);
+  await folder.dropUnkeptRounds(record);
   await folder.writeRecord(record);
-  return { status, output: outputPath, record, recordPath: folder.recordPath, loop };
+  return { status, output: outputPath, record, recordPath: folder.recordPath, recordBytes: folder.bytes, outputBytes, loop };
 }
 
 /** "-" is stdout; an existing folder (or a path ending in /) gets `<name>.edited<ext>` inside it. */
@@ -110,7 +131,7 @@ function resolveOutputPath(output: string | undefined, input: InputImage, cwd: s
 }
 
 async function startRecord(folder: RunFolder, job: EditJob, services: EditServices, input: InputImage, source: Picture): Promise<RunRecord> {
-  const sourceImage = await folder.writeImage("source", source);
+  const sourceImage = await folder.writeSource(source, job.sharedSource);
   const record: RunRecord = {
     schema: RUN_SCHEMA,
     id: folder.dir.split("/").pop() ?? "run",
@@ -249,5 +270,12 @@ async function writeOutput(path: string, bytes: Buffer, stdout: NodeJS.WritableS
     return;
   }
   if (!stdout) throw new ReasonEditError("internal", "no stdout was given for -o -");
-  await new Promise<void>((resolve, reject) => stdout.write(bytes, (error) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) => stdout.write(bytes, (error) => (error ? reject(stdoutError(error)) : resolve())));
+}
+
+/** A reader that left before the image was written (`-o - | head -c 100`) stopped the run; any other failure is a bug. */
+function stdoutError(error: Error): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== "EPIPE" && code !== "ERR_STREAM_DESTROYED") return error;
+  return new ReasonEditError("interrupted", "stdout was closed before the whole image was written", { hint: "write the result to a file with -o", cause: error });
 }

@@ -45,7 +45,7 @@ export async function createServices(settings: Settings, credentials: Credential
   routeLibraryLogs(logger);
   const env = overrides.env ?? process.env;
   const throttle = overrides.throttle ?? new SharedThrottle();
-  const cache = new CallCache({ dir: settings.cacheDir ?? defaultCacheDir(env), mode: cacheMode(settings), logger });
+  const cache = new CallCache({ dir: settings.cacheDir ?? defaultCacheDir(env), mode: cacheMode(settings), logger, maxBytes: settings.cacheMaxSize });
   const common = {
     timeoutMs: settings.timeout * 1000,
     maxRetries: settings.maxRetries,

@@ -15,6 +15,7 @@ export const BatchFlagsSchema = z.object({
   retryErrors: z.boolean().default(false),
   shard: z.string().optional(),
   passThreshold: share.default(1),
+  instruction: z.string().trim().min(1, "is empty").optional(),
 });
 
 export interface BatchFlags {
@@ -24,6 +25,8 @@ export interface BatchFlags {
   retryErrors: boolean;
   shard?: Shard;
   passThreshold: number;
+  /** With image paths or globs instead of a manifest: the one instruction for every image. */
+  instruction?: string;
 }
 
 const FLAG_NAMES: Record<string, string> = {
@@ -31,6 +34,7 @@ const FLAG_NAMES: Record<string, string> = {
   concurrency: "-j/--concurrency",
   passThreshold: "--pass-threshold",
   shard: "--shard",
+  instruction: "--instruction",
 };
 
 export function parseBatchFlags(values: Record<string, unknown>): BatchFlags {

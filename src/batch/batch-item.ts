@@ -1,7 +1,7 @@
 // Turns manifest entries into runnable items: validated fields, resolved image, output and run folder, unique ids.
 import path from "node:path";
 import { isUrlSpec } from "../images/read-source.js";
-import { outputFormatFor } from "../images/output.js";
+import { extensionOf, outputFormatFor } from "../images/output.js";
 import type { InputImage } from "../images/input.js";
 import { BatchRowSchema, describeRowIssues, overridesOf, rawIdOf, RUNS_FOLDER, type RowOverrides } from "./batch-row.js";
 import type { ManifestEntry } from "./manifest-entries.js";
@@ -27,14 +27,12 @@ export interface RowProblem {
 
 export type RowCheck = { item: BatchItem } | { problem: RowProblem };
 
-const EXTENSION_BY_FORMAT: Record<string, string> = { jpeg: ".jpg", png: ".png", webp: ".webp", avif: ".avif", tiff: ".tiff" };
-
 export function runDirFor(outDir: string, id: string): string {
   return path.join(outDir, RUNS_FOLDER, id);
 }
 
 export function defaultOutputFor(outDir: string, id: string, input: InputImage): string {
-  return path.join(outDir, `${id}${EXTENSION_BY_FORMAT[outputFormatFor("-", input)] ?? ".png"}`);
+  return path.join(outDir, `${id}${extensionOf(outputFormatFor("-", input))}`);
 }
 
 /**

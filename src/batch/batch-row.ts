@@ -1,12 +1,11 @@
 // A manifest row checked with zod: id, image, instruction and the per-item overrides a row may carry.
 import path from "node:path";
 import { z } from "zod";
-import { OUTPUT_FORMATS } from "../images/output.js";
+import { formatOfExtension, OUTPUT_FORMATS } from "../images/output.js";
 
 export const ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 export const RUNS_FOLDER = "runs";
 
-const OUTPUT_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".webp", ".avif", ".tif", ".tiff"]);
 const booleanish = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => ["true", "1", "yes"].includes(v))]);
 
 const missingOr = (what: string) => ({ error: (issue: { input: unknown }) => (issue.input === undefined ? "is missing" : `must be ${what}`) });
@@ -35,7 +34,7 @@ const OutputSchema = z
   .refine((output) => !path.isAbsolute(output) && !/^[A-Za-z]:[\\/]/.test(output), "must be a path relative to --out-dir, not an absolute path")
   .refine((output) => !escapesFolder(output), "must stay inside --out-dir (no '..')")
   .refine((output) => firstSegment(output) !== RUNS_FOLDER, `must not be inside ${RUNS_FOLDER}/, which holds the run records`)
-  .refine((output) => OUTPUT_EXTENSIONS.has(path.extname(output).toLowerCase()), `must end in an image extension (${OUTPUT_FORMATS.join(", ")})`);
+  .refine((output) => formatOfExtension(path.extname(output)) !== undefined, `must end in an image extension (${OUTPUT_FORMATS.join(", ")})`);
 
 export const BatchRowSchema = z.object({
   id: IdSchema,

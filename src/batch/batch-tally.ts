@@ -14,14 +14,21 @@ export class BatchTally {
   resumed = 0;
   mllmCalls = 0;
   editorCalls = 0;
+  cachedCalls = 0;
   tokens = 0;
+  bytesWritten = 0;
+  /** Accepted items no reflection judged (--no-reflect): edited, not known to be right. */
+  notJudged = 0;
 
   add(result: ResultLine): void {
     this.items++;
     if (result.resumed) this.resumed++;
     this.mllmCalls += result.calls.mllm;
     this.editorCalls += result.calls.editor;
+    this.cachedCalls += result.calls.cached;
     this.tokens += result.tokens;
+    this.bytesWritten += result.bytes_written;
+    if (result.status === "accepted" && result.stop_reason === "single_pass") this.notJudged++;
     if (result.status === "accepted") this.accepted++;
     else if (result.status === "not_accepted") this.notAccepted++;
     else this.countError(result.error?.code ?? "internal");

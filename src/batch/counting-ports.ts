@@ -7,7 +7,8 @@ export function countingReasoner(reasoner: Reasoner, count: CallCount): Reasoner
     async (input: I, signal?: AbortSignal): Promise<StepCall<T>> => {
       try {
         const call = await step.call(reasoner, input, signal);
-        if (!call.cached) {
+        if (call.cached) count.cached++;
+        else {
           count.mllm += call.attempts;
           count.tokens += call.usage.total;
         }
@@ -32,7 +33,8 @@ export function countingEditor(editor: Editor, count: CallCount): Editor {
     async edit(request, signal) {
       try {
         const outcome = await editor.edit(request, signal);
-        if (!outcome.cached) count.editor++;
+        if (outcome.cached) count.cached++;
+        else count.editor++;
         return outcome;
       } catch (error) {
         count.editor++;

@@ -66,7 +66,7 @@ class ProgressClock {
 export function describeProgress(s: ProgressSnapshot): string {
   const of = s.total === undefined ? "" : `/${s.total}`;
   const eta = s.etaMs === undefined ? "" : `, ETA ${formatDuration(s.etaMs)}`;
-  return `batch: ${s.done}${of} done (${s.accepted} accepted, ${s.notAccepted} not accepted, ${s.errors} errors), ${s.perMinute.toFixed(1)}/min${eta}`;
+  return `batch: ${s.done}${of} done (${s.accepted} accepted, ${s.notAccepted} not accepted, ${s.errors} error${s.errors === 1 ? "" : "s"}), ${s.perMinute.toFixed(1)}/min${eta}`;
 }
 
 export function formatDuration(ms: number): string {

@@ -4,12 +4,15 @@ import path from "node:path";
 import pLimit from "p-limit";
 import { runEditJob, type EditJob, type EditServices } from "../app/edit-job.js";
 import { loadInput, type InputImage } from "../images/input.js";
+import type { KeepImages } from "../config/settings.js";
+import { folderBytes } from "../runs/run-index.js";
 import type { LoopSettings } from "../loop/run-edit-loop.js";
 import { defaultOutputFor, RowChecker, type BatchItem, type RowProblem } from "./batch-item.js";
 import { clearRunFolder, escapeOf, realOutDir, type OutDir } from "./containment.js";
 import { rawIdOf } from "./batch-row.js";
 import { BatchTally } from "./batch-tally.js";
 import { countingEditor, countingReasoner } from "./counting-ports.js";
+import { openImageList, type ImageList } from "./image-list.js";
 import { ImagePool, type ImageLoader } from "./image-pool.js";
 import { readManifestEntries, type ManifestEntry } from "./manifest-entries.js";
 import { manifestError, openManifest, type ManifestSource } from "./manifest-source.js";
@@ -21,6 +24,8 @@ import { isInShard, type Shard } from "./shard.js";
 export interface BatchRequest {
   /** A path, or "-" for stdin. */
   manifest: string;
+  /** Image paths and globs with one instruction, instead of a manifest. */
+  images?: ImageList;
   outDir: string;
   concurrency: number;
   resume: ResumePolicy;
@@ -31,6 +36,8 @@ export interface BatchRequest {
   seed?: number;
   settingsForRecord: Record<string, unknown>;
   cwd: string;
+  /** What each item's run record keeps beside run.json (default all). */
+  keepImages?: KeepImages;
 }
 
 export type BatchServices = Pick<EditServices, "reasoner" | "editor" | "workbench" | "models" | "logger" | "toolVersion">;
@@ -55,7 +62,7 @@ export interface BatchOutcome {
 }
 
 export async function runBatch(request: BatchRequest, ports: BatchPorts): Promise<BatchOutcome> {
-  const source = await openManifest(request.manifest, { cwd: request.cwd, stdin: ports.stdin });
+  const source = await openSource(request, ports.stdin);
   const runner = new BatchRunner(request, ports, source);
   try {
     return await runner.run();
@@ -65,8 +72,8 @@ export async function runBatch(request: BatchRequest, ports: BatchPorts): Promis
 }
 
 /** How many rows (good and bad) this shard will report: read ahead of the run, for the progress total. */
-export async function countShardRows(request: Pick<BatchRequest, "manifest" | "shard" | "cwd">, stdin: NodeJS.ReadableStream): Promise<number> {
-  const source = await openManifest(request.manifest, { cwd: request.cwd, stdin });
+export async function countShardRows(request: Pick<BatchRequest, "manifest" | "images" | "shard" | "cwd">, stdin: NodeJS.ReadableStream): Promise<number> {
+  const source = await openSource(request, stdin);
   let count = 0;
   try {
     for await (const entry of readManifestEntries(source)) if (isInShard(request.shard, idOf(entry), entry.line)) count++;
@@ -74,6 +81,10 @@ export async function countShardRows(request: Pick<BatchRequest, "manifest" | "s
     source.close();
   }
   return count;
+}
+
+function openSource(request: Pick<BatchRequest, "manifest" | "images" | "cwd">, stdin: NodeJS.ReadableStream): Promise<ManifestSource> {
+  return request.images ? openImageList(request.images, request.cwd) : openManifest(request.manifest, { cwd: request.cwd, stdin });
 }
 
 class BatchRunner {
@@ -168,9 +179,9 @@ class BatchRunner {
     if (refused) return errorLine(item, { code: "output_unwritable", message: refused }, count, performance.now() - started);
     try {
       const result = await runEditJob(this.jobFor(item, output), this.servicesFor(count, input));
-      return finishedLine(item, result.record, result.recordPath, performance.now() - started);
+      return finishedLine(item, result.record, result.recordPath, performance.now() - started, result.recordBytes + result.outputBytes);
     } catch (error) {
-      return errorLine(item, describeError(error), count, performance.now() - started, recordPathOf(item));
+      return errorLine(item, describeError(error), count, performance.now() - started, recordPathOf(item), await folderBytes(item.runDir));
     }
   }
 
@@ -195,6 +206,7 @@ class BatchRunner {
       runDir: item.runDir,
       settingsForRecord: { ...this.request.settingsForRecord, ...item.overrides, seed, batch: { manifest: this.source.label, line: item.line, id: item.id } },
       cwd: this.request.cwd,
+      ...(this.request.keepImages ? { keepImages: this.request.keepImages } : {}),
     };
   }
 

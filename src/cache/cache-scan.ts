@@ -79,3 +79,82 @@ async function sizeOf(path: string): Promise<number> {
   const info = await stat(path).catch(() => undefined);
   return info?.size ?? 0;
 }
+
+export interface PruneLimits {
+  /** Entries last used before this go. */
+  unusedSince?: Date;
+  /** Then the least recently used go until what is left fits. */
+  maxBytes?: number;
+  now?: Date;
+}
+
+export interface PruneResult {
+  removed: { entries: number; bytes: number };
+  kept: { entries: number; bytes: number };
+}
+
+/** A writer that died mid-entry leaves a temp file or a .bin without its .json; younger ones may still be written. */
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
+interface EntryFiles {
+  json?: { path: string; size: number; mtime: Date };
+  bin?: { path: string; size: number; mtime: Date };
+}
+
+/**
+ * Evicts entries by last use (an entry's .json is touched on every hit): first those unused since the cutoff, then
+ * the least recently used until the rest fits `maxBytes`. An entry being written (its temp file, or its .bin before
+ * its .json) is never touched unless it is old enough to be abandoned.
+ */
+export async function pruneEntries(dir: string, limits: PruneLimits): Promise<PruneResult> {
+  const now = limits.now ?? new Date();
+  const result: PruneResult = { removed: { entries: 0, bytes: 0 }, kept: { entries: 0, bytes: 0 } };
+  const complete: Array<{ files: EntryFiles; bytes: number; usedAt: Date }> = [];
+  let inProgressBytes = 0;
+  for (const shard of await listShards(dir)) {
+    const entries = new Map<string, EntryFiles>();
+    for (const name of await listNames(shard)) {
+      const file = join(shard, name);
+      const info = await stat(file).catch(() => undefined);
+      if (!info) continue;
+      if (ENTRY_TEMP_PATTERN.test(name)) {
+        if (now.getTime() - info.mtime.getTime() > ABANDONED_AFTER_MS) await removeFile(file, info.size, result, false);
+        else inProgressBytes += info.size;
+        continue;
+      }
+      if (!ENTRY_FILE_PATTERN.test(name)) continue;
+      const hash = name.slice(0, 64);
+      const files = entries.get(hash) ?? {};
+      files[name.endsWith(".json") ? "json" : "bin"] = { path: file, size: info.size, mtime: info.mtime };
+      entries.set(hash, files);
+    }
+    for (const files of entries.values()) {
+      if (files.json) complete.push({ files, bytes: files.json.size + (files.bin?.size ?? 0), usedAt: files.json.mtime });
+      else if (files.bin && now.getTime() - files.bin.mtime.getTime() > ABANDONED_AFTER_MS) await removeFile(files.bin.path, files.bin.size, result, false);
+      else if (files.bin) inProgressBytes += files.bin.size;
+    }
+  }
+  complete.sort((a, b) => a.usedAt.getTime() - b.usedAt.getTime());
+  let total = inProgressBytes + complete.reduce((sum, entry) => sum + entry.bytes, 0);
+  for (const entry of complete) {
+    const stale = limits.unusedSince !== undefined && entry.usedAt < limits.unusedSince;
+    const tooBig = limits.maxBytes !== undefined && total > limits.maxBytes;
+    if (!stale && !tooBig) {
+      result.kept.entries += 1;
+      result.kept.bytes += entry.bytes;
+      continue;
+    }
+    // The .json goes first: without it the entry is invisible, so no reader sees half of it.
+    await removeFile(entry.files.json!.path, entry.files.json!.size, result, true);
+    if (entry.files.bin) await removeFile(entry.files.bin.path, entry.files.bin.size, result, false);
+    total -= entry.bytes;
+  }
+  result.kept.bytes += inProgressBytes;
+  return result;
+}
+
+async function removeFile(path: string, size: number, result: PruneResult, isEntry: boolean): Promise<void> {
+  await rm(path, { force: true });
+  result.removed.bytes += size;
+  if (isEntry) result.removed.entries += 1;
+}

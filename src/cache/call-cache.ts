@@ -1,9 +1,10 @@
 // The content-addressed store of model answers: one entry per call key, written atomically, read defensively.
-import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import type { Logger } from "pino";
 import type { z } from "zod";
+import { DEFAULT_CACHE_MAX_BYTES } from "../config/settings.js";
 import { ReasonEditError } from "../errors.js";
 import { silentLogger } from "../logging.js";
 import type { Picture, TokenUsage } from "../loop/types.js";
@@ -19,7 +20,7 @@ import {
   type EntryPaths,
 } from "./cache-entry.js";
 import { CACHE_FORMAT_VERSION, hashCallKey, sha256Hex, type CallKey, type CallKind, type ChatCallKey, type EditCallKey } from "./cache-key.js";
-import { removeEntries, scanCache, type CacheTotals } from "./cache-scan.js";
+import { pruneEntries, removeEntries, scanCache, type CacheTotals, type PruneLimits, type PruneResult } from "./cache-scan.js";
 import { SingleFlight, type Shared } from "./single-flight.js";
 
 /** read-write: answer from the cache, call and store on a miss; offline: a miss is an error; off: no cache at all. */
@@ -29,7 +30,10 @@ export interface CallCacheOptions {
   dir: string;
   mode: CacheMode;
   logger?: Logger;
+  /** The size the cache is kept under, evicting the least recently used entries; default 2 GB. */
+  maxBytes?: number;
 }
+
 
 export interface ChatAnswer {
   text: string;
@@ -77,11 +81,16 @@ export class CallCache {
   private readonly counters: SessionCounters = { hits: 0, misses: 0, writes: 0 };
   private readonly flights = new SingleFlight();
   private writable: Promise<boolean> | undefined;
+  private readonly maxBytes: number;
+  /** Bytes written since the size was last checked; undefined before the first check of this process. */
+  private writtenSinceCheck: number | undefined;
+  private capping: Promise<void> = Promise.resolve();
 
   constructor(options: CallCacheOptions) {
     this.dir = options.dir;
     this.mode = options.mode;
     this.logger = options.logger ?? silentLogger;
+    this.maxBytes = options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES;
   }
 
   get session(): SessionCounters {
@@ -134,6 +143,35 @@ export class CallCache {
     return removeEntries(this.dir);
   }
 
+  /** Evicts by last use (see pruneEntries). Refuses, as clear does, a folder reasonedit did not mark as its cache. */
+  async prune(limits: PruneLimits): Promise<PruneResult> {
+    const marker = await readFile(join(this.dir, MARKER_FILE), "utf8").catch(() => undefined);
+    if (marker === undefined && (await isMissingOrEmpty(this.dir))) return { removed: { entries: 0, bytes: 0 }, kept: { entries: 0, bytes: 0 } };
+    if (!isOurMarker(marker)) {
+      throw new ReasonEditError("usage", `refusing to prune ${this.dir}: it has no ${MARKER_FILE} written by reasonedit, so it may not be a reasonedit cache`, {
+        hint: "check --cache-dir and XDG_CACHE_HOME; every folder reasonedit caches into carries that marker",
+      });
+    }
+    return pruneEntries(this.dir, limits);
+  }
+
+  /**
+   * Keeps the cache under its size cap: checked at this process's first write and again after each tenth of the cap
+   * written, so a long batch cannot outgrow it and a short run pays for one scan at most.
+   */
+  private capAfterWrite(bytes: number): Promise<void> {
+    const due = this.writtenSinceCheck === undefined || this.writtenSinceCheck + bytes > this.maxBytes / 10;
+    this.writtenSinceCheck = (this.writtenSinceCheck ?? 0) + bytes;
+    if (!due) return this.capping;
+    this.writtenSinceCheck = 0;
+    this.capping = this.capping.then(async () => {
+      const { removed } = await pruneEntries(this.dir, { maxBytes: this.maxBytes });
+      if (removed.entries > 0) this.logger.info({ dir: this.dir, removed }, "cache over its size cap: evicted the least recently used entries");
+    });
+    this.capping = this.capping.catch((error: unknown) => this.logger.warn({ err: error, dir: this.dir }, "could not check the cache size"));
+    return this.capping;
+  }
+
   private counted<T>(answer: T | undefined): T | undefined {
     if (answer === undefined) this.counters.misses += 1;
     else this.counters.hits += 1;
@@ -149,7 +187,12 @@ export class CallCache {
     const text = await this.readIfPresent(paths.json);
     if (text === undefined) return undefined;
     const parsed = schema.safeParse(parseJsonOrUndefined(text.toString("utf8")));
-    if (parsed.success) return parsed.data;
+    if (parsed.success) {
+      // The .json's time is when the entry was last used: the size cap evicts the least recently used first.
+      const now = new Date();
+      await utimes(paths.json, now, now).catch(() => undefined); // a read-only cache (offline CI) just keeps its times
+      return parsed.data;
+    }
     await this.discard(paths, "unreadable entry");
     return undefined;
   }
@@ -195,8 +238,10 @@ export class CallCache {
     try {
       // The .json makes an entry visible, so it goes last; the checksum in it catches a .bin from a racing writer.
       if (bin) await writeFileAtomic(paths.bin, bin);
-      await writeFileAtomic(paths.json, JSON.stringify(entry));
+      const json = JSON.stringify(entry);
+      await writeFileAtomic(paths.json, json);
       this.counters.writes += 1;
+      await this.capAfterWrite(json.length + (bin?.length ?? 0));
     } catch (error) {
       this.logger.warn({ err: error, dir: this.dir }, "could not write to the call cache; this answer is used but not kept");
     }

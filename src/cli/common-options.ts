@@ -25,7 +25,9 @@ export function addLoopOptions(command: Command): Command {
     .option("--no-change-map", "do not show reflection a map of where the edit changed the image")
     .option("--steps <n>", "editor inference steps  [provider default]")
     .option("--guidance <x>", "editor guidance scale  [provider default]")
-    .option("--prompts <dir>", "folder of prompt templates overriding the built-in ones");
+    .option("--prompts <dir>", "folder of prompt templates overriding the built-in ones")
+    // Here because the commands that run the loop are the ones that write run records.
+    .addOption(new Option("--keep-images <which>", "images the run record keeps: all (compact, as the MLLM saw them), final (the kept result), none  [all]").choices(["all", "final", "none"]));
 }
 
 export function addRuntimeOptions(command: Command): Command {
@@ -69,6 +71,7 @@ const SETTING_KEYS = [
   "runDir",
   "cacheDir",
   "cache",
+  "keepImages",
   "offline",
   "logFormat",
   "verbose",

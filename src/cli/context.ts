@@ -12,6 +12,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Aborted when the reader of stdout (or stderr) went away, e.g. `| head -1`: start nothing new. */
+  closed?: AbortSignal;
 }
 
 export interface CommandContext {

@@ -31,6 +31,8 @@ export interface BatchInterrupts {
   stop: AbortSignal;
   /** Aborted by the second: the items in flight are cancelled. */
   abort: AbortSignal;
+  /** Both at once, without a signal (stdout's reader went away): their records say interrupted. */
+  end: (reason: ReasonEditError) => void;
   dispose: () => void;
 }
 
@@ -49,7 +51,11 @@ export function listenForBatchInterrupts(say: (line: string) => void): BatchInte
     say("interrupted: no new items will start; waiting for the items in flight to finish (Ctrl-C again to abort them)");
     stop.abort();
   };
-  return { stop: stop.signal, abort: abort.signal, dispose: listen(onSignal) };
+  const end = (reason: ReasonEditError) => {
+    stop.abort(reason);
+    abort.abort(reason);
+  };
+  return { stop: stop.signal, abort: abort.signal, end, dispose: listen(onSignal) };
 }
 
 function listen(onSignal: (signal: Signal) => void): () => void {

@@ -1,8 +1,10 @@
 // The program: registers each command, runs it, and maps every error to one message and one exit code.
 import { Command, CommanderError } from "commander";
+import { hfTokenFrom } from "../config/settings.js";
 import { describeReport, errorReport, EXIT, ReasonEditError } from "../errors.js";
 import { redactingWriter, redactSecrets, rememberSecrets } from "../redact.js";
 import { VERSION } from "../version.js";
+import { isBrokenPipe, watchForBrokenPipe } from "./broken-pipe.js";
 import type { CliIo } from "./context.js";
 
 type Registrar = (program: Command, io: CliIo) => void;
@@ -15,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   show: async () => (await import("./commands/show.js")).registerShowCommand,
   doctor: async () => (await import("./commands/doctor.js")).registerDoctorCommand,
   cache: async () => (await import("./commands/cache.js")).registerCacheCommand,
+  runs: async () => (await import("./commands/runs.js")).registerRunsCommand,
 };
 
 export async function buildProgram(io: CliIo, argv: readonly string[] = []): Promise<Command> {
@@ -35,12 +38,34 @@ function commandsNeeded(args: readonly string[]): string[] {
   return Object.keys(COMMANDS);
 }
 
-export async function main(argv: string[], io: CliIo = processIo()): Promise<void> {
+export async function main(argv: string[], given: CliIo = processIo()): Promise<void> {
+  const io: CliIo = { ...given, closed: given.closed ?? watchForBrokenPipe(given) };
   try {
+    // undici is loaded only when a proxy is set, so start-up stays fast without one.
+    if (Object.keys(io.env).some((name) => /^https?_proxy$/i.test(name) && io.env[name]?.trim())) {
+      const { installProxy } = await import("../providers/proxy.js");
+      withoutWarning("UNDICI-EHPA", () => installProxy(io.env)); // "EnvHttpProxyAgent is experimental": not the user's concern
+    }
     const program = await buildProgram(io, argv);
     await program.parseAsync(argv);
   } catch (error) {
-    process.exitCode = reportError(error, io);
+    // A write that failed because the reader left is the end of the pipe, not an error worth a message.
+    process.exitCode = isBrokenPipe(error, io.closed) ? EXIT.brokenPipe : reportError(error, io);
+  }
+  if (io.closed?.aborted) process.exitCode = EXIT.brokenPipe;
+}
+
+function withoutWarning(code: string, run: () => void): void {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const options = rest[0] as { code?: string } | string | undefined;
+    if ((typeof options === "object" && options?.code === code) || rest[1] === code) return;
+    (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    run();
+  } finally {
+    process.emitWarning = emit;
   }
 }
 
@@ -53,7 +78,8 @@ function processIo(): CliIo {
 /** The HF token and every API key reasonedit reads from the environment. */
 export function secretsInEnv(env: NodeJS.ProcessEnv): string[] {
   const names = ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "REASONEDIT_MLLM_API_KEY", "REASONEDIT_EDITOR_API_KEY", "REASONEDIT_JUDGE_API_KEY"];
-  return names.map((name) => env[name]?.trim()).filter((s): s is string => !!s);
+  const login = hfTokenFrom(env); // the token `hf auth login` saved is a secret too
+  return [...names.map((name) => env[name]?.trim()), login?.token].filter((s): s is string => !!s);
 }
 
 /** Prints an error once, in words a user can act on, and returns its exit code. */

@@ -29,13 +29,25 @@ function describeRound(round: Round): string {
 export function summarize(result: EditJobResult): string[] {
   const record = result.record;
   const kept = record.kept_round === null ? "exact ops only" : `kept round ${record.kept_round} of ${record.rounds.length}`;
-  const verdict = result.status === "accepted" ? "accepted" : `not accepted (${record.stop_reason?.replace(/_/g, " ")})`;
   const totals = record.totals;
+  const cached = totals.cached_calls ? `, ${totals.cached_calls} from cache` : "";
   return [
-    `${verdict}: ${kept} → ${result.output === "-" ? "stdout" : result.output}`,
-    `  ${totals.mllm_calls} MLLM calls, ${totals.editor_calls} edits, ${totals.tokens} tokens${totals.cached_calls ? `, ${totals.cached_calls} from cache` : ""}, ${(totals.wall_ms / 1000).toFixed(1)}s`,
-    `  run record: ${result.recordPath}`,
+    `${verdictOf(result)}: ${kept} → ${result.output === "-" ? "stdout" : result.output}`,
+    `  ${plural(totals.mllm_calls, "MLLM call")}, ${plural(totals.editor_calls, "edit")}, ${plural(totals.tokens, "token")}${cached}, ${(totals.wall_ms / 1000).toFixed(1)}s`,
+    `  run record: ${result.recordPath} (${formatBytes(result.recordBytes)} on disk)`,
   ];
+}
+
+/** "accepted" only when reflection judged the edit; a single pass (--no-reflect) is done, not judged. */
+function verdictOf(result: EditJobResult): string {
+  const stop = result.record.stop_reason;
+  if (result.status !== "accepted") return `not accepted (${stop?.replace(/_/g, " ")})`;
+  return stop === "single_pass" ? "done, not judged (--no-reflect)" : "accepted";
+}
+
+/** "1 edit", "2 edits"; `many` for irregular plurals ("entries"). */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 export function toJson(result: EditJobResult): Record<string, unknown> {
@@ -66,9 +78,21 @@ export function roundJson(round: RoundRecord, imagePath: (file: string) => strin
     refined_instruction: chosen.refined_instruction ?? null,
     scores: chosen.scores,
     capped_score: chosen.capped_score ?? null,
-    image: imagePath(chosen.image),
+    image: chosen.image === null ? null : imagePath(chosen.image),
     timings: { edit_ms: chosen.edit_ms, ...Object.fromEntries(Object.entries(chosen.steps).map(([step, s]) => [`${step}_ms`, s.ms])) },
     tokens: Object.values(chosen.steps).reduce((sum, step) => sum + step.usage.total, 0),
     candidates: round.candidates.length,
   };
+}
+
+/** Binary units, as `ls -h` and `du -h` show sizes. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

@@ -1,9 +1,16 @@
 // Every setting a command can take, validated with zod, resolved as defaults < config file < environment < flags.
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ReasonEditError } from "../errors.js";
 import { hasUserinfo } from "../redact.js";
+import { byteSize } from "./quantities.js";
+
+export const KEEP_IMAGES = ["all", "final", "none"] as const;
+export type KeepImages = (typeof KEEP_IMAGES)[number];
+/** Large enough for thousands of edits (an edit entry is its ~1 MP image), small enough never to surprise a disk. */
+export const DEFAULT_CACHE_MAX_BYTES = 2e9;
 
 export const DEFAULT_MLLM = "Qwen/Qwen3-VL-235B-A22B-Instruct";
 export const DEFAULT_EDITOR = "Qwen/Qwen-Image-Edit";
@@ -46,6 +53,10 @@ export const SettingsSchema = z
     runDir: z.string().min(1).optional(),
     cacheDir: z.string().min(1).optional(),
     cache: booleanish.default(true),
+    /** The cache is kept under this size, least recently used entries evicted first. */
+    cacheMaxSize: byteSize.default(DEFAULT_CACHE_MAX_BYTES),
+    /** What run records keep beside run.json: every image (compact), the kept result only, or none. */
+    keepImages: z.enum(KEEP_IMAGES).default("all"),
     offline: booleanish.default(false),
     logFormat: z.enum(["json", "pretty"]).default("pretty"),
     verbose: booleanish.default(false),
@@ -64,6 +75,8 @@ export type SettingsInput = Partial<Record<keyof Settings, unknown>>;
 /** Secrets never enter Settings (which is written to run records); they travel separately. */
 export interface Credentials {
   hfToken?: string;
+  /** Where hfToken came from: "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN" or the path of the login token file. */
+  hfTokenSource?: string;
   mllmApiKey?: string;
   editorApiKey?: string;
   billTo?: string;
@@ -91,6 +104,8 @@ const ENV_NAMES: Record<string, keyof Settings> = {
   REASONEDIT_MAX_TOKENS: "maxTokens",
   REASONEDIT_RUN_DIR: "runDir",
   REASONEDIT_CACHE_DIR: "cacheDir",
+  REASONEDIT_CACHE_MAX_SIZE: "cacheMaxSize",
+  REASONEDIT_KEEP_IMAGES: "keepImages",
   REASONEDIT_OFFLINE: "offline",
   REASONEDIT_LOG_FORMAT: "logFormat",
 };
@@ -106,12 +121,40 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): SettingsInput {
 
 export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
   const pick = (name: string) => (env[name] && env[name]!.trim() !== "" ? env[name]!.trim() : undefined);
+  const token = hfTokenFrom(env);
   return {
-    hfToken: pick("HF_TOKEN") ?? pick("HUGGING_FACE_HUB_TOKEN"),
+    hfToken: token?.token,
+    ...(token ? { hfTokenSource: token.source } : {}),
     mllmApiKey: pick("REASONEDIT_MLLM_API_KEY"),
     editorApiKey: pick("REASONEDIT_EDITOR_API_KEY"),
     billTo: pick("HF_BILL_TO"),
   };
+}
+
+/**
+ * The HF token as Hugging Face's own clients find it: HF_TOKEN, then the file `hf auth login` saved
+ * ($HF_TOKEN_PATH, else $HF_HOME/token, else ~/.cache/huggingface/token). The source says where, never what.
+ */
+export function hfTokenFrom(env: NodeJS.ProcessEnv): { token: string; source: string } | undefined {
+  for (const name of ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"]) {
+    const value = env[name]?.trim();
+    if (value) return { token: value, source: name };
+  }
+  const path = loginTokenPath(env);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+  const token = text.trim().split(/\r?\n/)[0]?.trim();
+  return token ? { token, source: path } : undefined;
+}
+
+export function loginTokenPath(env: NodeJS.ProcessEnv): string {
+  if (env.HF_TOKEN_PATH?.trim()) return resolve(env.HF_TOKEN_PATH.trim());
+  const hfHome = env.HF_HOME?.trim() || join(env.XDG_CACHE_HOME?.trim() || join(env.HOME?.trim() || homedir(), ".cache"), "huggingface");
+  return join(resolve(hfHome), "token");
 }
 
 /** Reads `--config FILE`, or reasonedit.config.json in the working directory when present. */
@@ -200,8 +243,8 @@ export function assertCredentials(settings: Settings, credentials: Credentials):
   if (needsHub && !credentials.hfToken && !settings.offline) {
     const which = [!settings.mllmUrl && `the MLLM (${settings.mllm})`, !settings.editorUrl && `the editor (${settings.editor})`].filter(Boolean).join(" and ");
     const verb = settings.mllmUrl || settings.editorUrl ? "runs" : "run";
-    throw new ReasonEditError("no_token", `HF_TOKEN is not set, and ${which} ${verb} on Hugging Face Inference Providers`, {
-      hint: "export HF_TOKEN=hf_... (a fine-grained token with 'Make calls to Inference Providers': https://huggingface.co/settings/tokens), or point both --mllm-url and --editor-url at your own servers",
+    throw new ReasonEditError("no_token", `HF_TOKEN is not set and no login token was found, and ${which} ${verb} on Hugging Face Inference Providers`, {
+      hint: "export HF_TOKEN=hf_... (a fine-grained token with 'Make calls to Inference Providers': https://huggingface.co/settings/tokens) or run `hf auth login`, or point both --mllm-url and --editor-url at your own servers",
     });
   }
 }

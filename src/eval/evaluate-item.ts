@@ -1,6 +1,7 @@
 // One benchmark item through every requested mode: edit with the loop's settings for the mode, then judge the result.
 import path from "node:path";
 import { runEditJob, type EditJobResult, type EditServices } from "../app/edit-job.js";
+import type { KeepImages } from "../config/settings.js";
 import { errorReport, EXIT, ReasonEditError } from "../errors.js";
 import { loadInput, openFullResolution, type InputImage } from "../images/input.js";
 import type { LoopResult, LoopSettings } from "../loop/run-edit-loop.js";
@@ -26,6 +27,8 @@ export interface EvalPlan {
   concurrency: number;
   settingsForRecord: Record<string, unknown>;
   cwd: string;
+  /** What each mode's run record keeps beside run.json (default all). */
+  keepImages?: KeepImages;
 }
 
 export type EvalEditServices = Pick<EditServices, "reasoner" | "editor" | "workbench" | "models" | "logger" | "toolVersion">;
@@ -186,6 +189,9 @@ async function editOnce(inputs: ItemInputs, mode: EvalMode, settings: LoopSettin
       runDir: path.join(context.plan.outDir, runDir),
       settingsForRecord: { ...context.plan.settingsForRecord, eval_mode: name, seed: settings.seed },
       cwd: context.plan.cwd,
+      // Every mode of an item works on the same source: its folder keeps one copy, not one per mode.
+      sharedSource: path.join(context.plan.outDir, inputs.folder, "working-source.jpg"),
+      ...(context.plan.keepImages ? { keepImages: context.plan.keepImages } : {}),
     },
     { ...servicesFor(mode, context.services), signal: context.signal, loadImage: () => Promise.resolve(inputs.input) },
   );
@@ -236,7 +242,7 @@ function roundViews(job: EditJobResult, runDir: string): AttemptView[] {
     return {
       index: round.index,
       instruction: round.instruction,
-      image: `${runDir}/${chosen.image}`,
+      image: chosen.image === null ? null : `${runDir}/${chosen.image}`,
       verdict: chosen.verdict,
       refined_instruction: chosen.refined_instruction ?? null,
       loop_sc: chosen.scores.sc,

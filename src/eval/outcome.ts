@@ -23,7 +23,8 @@ export interface JudgeCost {
 export interface AttemptView {
   index: number;
   instruction: string;
-  image: string;
+  /** null when --keep-images left the round's image out of its run record. */
+  image: string | null;
   verdict: Verdict | null;
   refined_instruction: string | null;
   /** The reasoning MLLM's own VIEScore pairs, which pick the loop's round and reroll's sample to keep; null in single and think. */

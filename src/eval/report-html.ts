@@ -166,7 +166,7 @@ function attemptFigure(attempt: AttemptView): string {
   const title = [attempt.instruction, attempt.refined_instruction ? `→ ${attempt.refined_instruction}` : ""].filter(Boolean).join(" ");
   const kept = attempt.kept ? " kept" : "";
   const verdictClass = attempt.verdict ? ` verdict-${attempt.verdict}` : "";
-  return `<figure class="attempt${kept}" title="${escapeHtml(title)}">${img(attempt.image, `round ${attempt.index}`)}<figcaption class="${verdictClass.trim()}">${attempt.index}. ${escapeHtml(label)}${attempt.kept ? " ★" : ""}</figcaption></figure>`;
+  return `<figure class="attempt${kept}" title="${escapeHtml(title)}">${attempt.image === null ? `<span class="not-kept">not kept</span>` : img(attempt.image, `round ${attempt.index}`)}<figcaption class="${verdictClass.trim()}">${attempt.index}. ${escapeHtml(label)}${attempt.kept ? " ★" : ""}</figcaption></figure>`;
 }
 
 function img(relativePath: string, alt: string): string {

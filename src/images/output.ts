@@ -10,22 +10,35 @@ import { recallPixels, sharpOf, type RgbImage } from "./rgb.js";
 export const OUTPUT_FORMATS = ["png", "jpeg", "webp", "avif", "tiff"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-const FORMAT_BY_EXTENSION: Record<string, OutputFormat> = {
-  ".png": "png",
-  ".jpg": "jpeg",
-  ".jpeg": "jpeg",
-  ".webp": "webp",
-  ".avif": "avif",
-  ".tif": "tiff",
-  ".tiff": "tiff",
-};
-const EXTENSION_BY_FORMAT: Record<OutputFormat, string> = {
-  png: ".png",
-  jpeg: ".jpg",
-  webp: ".webp",
-  avif: ".avif",
-  tiff: ".tiff",
-};
+/** The one table of written formats: each extension and the format it picks; a format's first extension is its default. */
+const EXTENSION_FORMATS: ReadonlyArray<readonly [extension: string, format: OutputFormat]> = [
+  [".png", "png"],
+  [".jpg", "jpeg"],
+  [".jpeg", "jpeg"],
+  [".webp", "webp"],
+  [".avif", "avif"],
+  [".tiff", "tiff"],
+  [".tif", "tiff"],
+];
+const FORMAT_BY_EXTENSION = new Map(EXTENSION_FORMATS);
+const EXTENSION_BY_FORMAT = new Map<OutputFormat, string>();
+for (const [extension, format] of EXTENSION_FORMATS) if (!EXTENSION_BY_FORMAT.has(format)) EXTENSION_BY_FORMAT.set(format, extension);
+
+/** The format an extension such as ".JPG" asks for; undefined for one reasonedit cannot write. */
+export function formatOfExtension(extension: string): OutputFormat | undefined {
+  return FORMAT_BY_EXTENSION.get(extension.toLowerCase());
+}
+
+/** The extension written for a format, e.g. ".jpg" for jpeg. */
+export function extensionOf(format: OutputFormat): string {
+  return EXTENSION_BY_FORMAT.get(format)!;
+}
+
+/** The extensions reasonedit writes, for messages: ".png, .jpg, …". */
+export function writableExtensions(): string {
+  return [...EXTENSION_BY_FORMAT.values()].join(", ");
+}
+
 const FORMATS_WITH_ALPHA = new Set<OutputFormat>(["png", "webp", "avif", "tiff"]);
 const WHITE = { r: 255, g: 255, b: 255 };
 
@@ -63,7 +76,7 @@ async function encodeFrom(image: Sharp, input: InputImage, format: string, size:
 function parseOutputFormat(format: string): OutputFormat {
   if (isOutputFormat(format)) return format;
   throw new ReasonEditError("usage", `cannot write ${format} images`, {
-    hint: `Write one of: ${OUTPUT_FORMATS.join(", ")} (choose with the -o file extension).`,
+    hint: `Write one of: ${OUTPUT_FORMATS.join(", ")} (choose with the file extension: ${writableExtensions()}).`,
   });
 }
 
@@ -107,17 +120,23 @@ function encodeAs(format: OutputFormat, image: Sharp): Sharp {
 
 /** The format the -o path asks for by its extension; for stdout or an unknown extension, the input's own format when sharp can write it. */
 export function outputFormatFor(outputPath: string, input: InputImage): OutputFormat {
-  const byExtension = outputPath === "-" ? undefined : FORMAT_BY_EXTENSION[path.extname(outputPath).toLowerCase()];
+  const byExtension = outputPath === "-" ? undefined : formatOfExtension(path.extname(outputPath));
   if (byExtension) return byExtension;
   return isOutputFormat(input.format) ? input.format : "png";
 }
 
-/** `<dir>/<name>.edited<ext>` beside a file input; `<cwd>/<name>.edited.png` for a URL or stdin. */
+/** `<dir>/<name>.edited<ext>` beside a file input; `<cwd>/<name>.edited<ext>` for a URL or stdin, in the input's own format. */
 export function defaultOutputPath(input: InputImage, cwd: string): string {
-  if (!input.path) return path.join(cwd, `${remoteBaseName(input)}.edited.png`);
+  const ownExtension = extensionOf(outputFormatFor("-", input));
+  if (!input.path) return path.join(cwd, `${remoteBaseName(input)}.edited${ownExtension}`);
   const { dir, name, ext } = path.parse(input.path);
-  const keepsExtension = FORMAT_BY_EXTENSION[ext.toLowerCase()] !== undefined;
-  return path.join(dir, `${name}.edited${keepsExtension ? ext : EXTENSION_BY_FORMAT[outputFormatFor("-", input)]}`);
+  return path.join(dir, `${name}.edited${formatOfExtension(ext) ? ext : ownExtension}`);
+}
+
+/** Re-encodes an image (say, a PNG contact sheet) in `format`, onto white where the format has no alpha. */
+export async function convertImage(bytes: Uint8Array, format: OutputFormat): Promise<Buffer> {
+  const image = sharp(bytes);
+  return encodeAs(format, FORMATS_WITH_ALPHA.has(format) ? image : image.flatten({ background: WHITE })).toBuffer();
 }
 
 function remoteBaseName(input: InputImage): string {

@@ -1,7 +1,7 @@
 // Shapes images for each model: ~1 MP PNG for the editor, small JPEG data URLs for the MLLM, and back from the editor.
 import sharp from "sharp";
 import { ReasonEditError } from "../errors.js";
-import type { Picture } from "../loop/types.js";
+import type { Picture, Reasoner } from "../loop/types.js";
 import { prepareChangeMap } from "./change-map.js";
 import { prepareUpload } from "./editor-upload.js";
 import { editorSize } from "./editor-size.js";
@@ -32,21 +32,65 @@ export async function shapeForEditor(input: InputImage): Promise<Picture> {
 }
 
 const dataUrlCache = new WeakMap<Picture, Promise<string>>();
+/** The long side a picture's MLLM copy may have, when its job's input is smaller than the working size. */
+const mllmLongSides = new WeakMap<Picture, number>();
+
+/**
+ * The reasoner one job uses: the MLLM sees each picture at most at the input's own size. The working size is about
+ * 1 MP whatever the input, so without this a 160×120 thumbnail would reach every chat call as a 1024×761 JPEG,
+ * about 40× the image tokens for no detail the input ever had.
+ */
+export function reasonerForInput(reasoner: Reasoner, input: { width: number; height: number }): Reasoner {
+  const longSide = mllmLongSideFor(input);
+  if (longSide >= MLLM_LONG_SIDE) return reasoner;
+  // The change map's heat-map is a small diagram of its own (≤ 512 px), not the input's detail: it is left as is.
+  const cap = <T extends { source?: Picture; edited?: Picture }>(stepInput: T): T => {
+    for (const picture of [stepInput.source, stepInput.edited]) if (picture) limitMllmCopy(picture, longSide);
+    return stepInput;
+  };
+  return {
+    think: (input, signal) => reasoner.think(cap(input), signal),
+    describe: (input, signal) => reasoner.describe(cap(input), signal),
+    assess: (input, signal) => reasoner.assess(cap(input), signal),
+    conclude: (input, signal) => reasoner.conclude(cap(input), signal),
+    scoreSemantics: (input, signal) => reasoner.scoreSemantics(cap(input), signal),
+    scoreQuality: (input, signal) => reasoner.scoreQuality(cap(input), signal),
+  };
+}
+
+/** The long side of the MLLM's copies for one input: 1024, or the input's own when it is smaller. */
+export function mllmLongSideFor(input: { width: number; height: number }): number {
+  return Math.min(MLLM_LONG_SIDE, Math.max(input.width, input.height));
+}
+
+/** Caps the long side of `picture`'s MLLM copy (a picture belongs to one job, so one cap per picture). */
+export function limitMllmCopy(picture: Picture, longSide: number): void {
+  if (!dataUrlCache.has(picture)) mllmLongSides.set(picture, Math.min(longSide, mllmLongSides.get(picture) ?? MLLM_LONG_SIDE));
+}
 
 /** A compact JPEG data URL, at most 1024 px on the long side; encoded once per Picture however many prompts send it. */
 export function toMllmDataUrl(picture: Picture): Promise<string> {
   const cached = dataUrlCache.get(picture);
   if (cached) return cached;
-  const encoding = encodeForMllm(picture);
+  const encoding = encodeForMllm(picture, mllmLongSides.get(picture) ?? MLLM_LONG_SIDE);
   dataUrlCache.set(picture, encoding);
   encoding.catch(() => dataUrlCache.delete(picture));
   return encoding;
 }
 
-async function encodeForMllm(picture: Picture): Promise<string> {
+/**
+ * The JPEG the MLLM gets for a picture, as bytes: run records keep these as their evidence images, so they show
+ * exactly what reflection judged, at a few percent of a 1 MP PNG, for no extra encoding.
+ */
+export async function mllmJpeg(picture: Picture): Promise<Buffer> {
+  const url = await toMllmDataUrl(picture);
+  return Buffer.from(url.slice(url.indexOf(",") + 1), "base64");
+}
+
+async function encodeForMllm(picture: Picture, longSide: number): Promise<string> {
   const known = recallPixels(picture.bytes);
   const jpeg = await (known ? sharpOf(known) : sharp(picture.bytes))
-    .resize(MLLM_LONG_SIDE, MLLM_LONG_SIDE, { fit: "inside", withoutEnlargement: true })
+    .resize(longSide, longSide, { fit: "inside", withoutEnlargement: true })
     .flatten({ background: WHITE })
     // No Huffman optimisation: it costs over half the encode for ~2% fewer bytes on photos; the pixels are the same.
     .jpeg({ quality: MLLM_JPEG_QUALITY, optimiseCoding: false })

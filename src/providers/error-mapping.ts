@@ -80,17 +80,58 @@ function fromHttpError(error: HttpErrorShape, context: ErrorContext): ReasonEdit
   };
   const said = providerMessage(body, error.message, context);
   if (error.name === "HubApiError") return fromHubError(status, said, details, context);
+  if (CAPABILITY_REFUSAL.test(said)) return capabilityRefusal(status, said, details, context);
+  if (status === 429 && isQuotaExhausted(body)) {
+    return new ReasonEditError("provider_billing", `${speaker(context)} answered 429 insufficient_quota: ${said}`, {
+      ...details,
+      retryable: false,
+      hint: quotaHint(context),
+    });
+  }
   const code = codeForStatus(status);
   const message = code === "model_unserved" ? unservedMessage(context) : `${speaker(context)} answered ${status}`;
-  return new ReasonEditError(code, said ? `${message}: ${said}` : message, { ...details, hint: hintFor(code, context, status) });
+  const loading = status === 503 ? estimatedTimeMs(body) : undefined;
+  const retryAfterMs = details.retryAfterMs ?? loading;
+  return new ReasonEditError(code, said ? `${message}: ${said}` : message, { ...details, retryAfterMs, hint: hintFor(code, context, status) });
 }
 
-function fromHubError(
-  status: number,
-  said: string,
-  details: { cause: unknown; provider: string; status: number; requestId?: string; retryAfterMs?: number },
-  context: ErrorContext,
-): ReasonEditError {
+/** The server cannot look at images at all: asking again, or elsewhere on the same model, cannot help. */
+const CAPABILITY_REFUSAL =
+  /not a multimodal model|image input is not supported|provide the mmproj|does not support image|model does not support images|does not support vision|no vision support/i;
+
+function capabilityRefusal(status: number, said: string, details: HttpDetails, context: ErrorContext): ReasonEditError {
+  const flag = `--${context.role}`;
+  const hint = context.custom
+    ? `${context.model} on ${context.provider} cannot see images: serve a vision model (e.g. Qwen2.5-VL or Qwen3-VL; for llama.cpp also pass --mmproj) and name it with ${flag}.`
+    : `${context.model} cannot see images on ${context.provider}: choose a vision-language model with ${flag}, e.g. Qwen/Qwen3-VL-235B-A22B-Instruct.`;
+  return new ReasonEditError("model_incapable", `${speaker(context)} answered ${status}: ${context.model} does not accept images (${said})`, {
+    ...details,
+    retryable: false,
+    hint,
+  });
+}
+
+/** OpenAI-style {"error": {"code": "insufficient_quota"}}: a billing state, not a rate limit. */
+function isQuotaExhausted(body: unknown): boolean {
+  const error = (body as { error?: { code?: unknown; type?: unknown } } | null)?.error;
+  return typeof error === "object" && error !== null && (error.code === "insufficient_quota" || error.type === "insufficient_quota");
+}
+
+function quotaHint(context: ErrorContext): string {
+  return context.custom
+    ? `The account behind REASONEDIT_${context.role.toUpperCase()}_API_KEY is out of quota: check its plan and billing with ${context.provider}'s provider.`
+    : `Your ${context.provider} quota is used up: check the plan and billing of that account; waiting will not help.`;
+}
+
+/** HF-Inference while a model loads: {"error": "… is currently loading", "estimated_time": 20.0}. */
+function estimatedTimeMs(body: unknown): number | undefined {
+  const seconds = (body as { estimated_time?: unknown } | null)?.estimated_time;
+  return typeof seconds === "number" && Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined;
+}
+
+type HttpDetails = { cause: unknown; provider: string; status: number; requestId?: string; retryAfterMs?: number };
+
+function fromHubError(status: number, said: string, details: HttpDetails, context: ErrorContext): ReasonEditError {
   const code = hubCode(status, said);
   const base =
     code !== "model_unserved"
@@ -129,11 +170,11 @@ function hintFor(code: ErrorCode, context: ErrorContext, status?: number): strin
         ? `Check --${context.role}-url (the server's base URL, e.g. http://127.0.0.1:8000/v1) and the model name.`
         : `Try --${context.role}-provider auto or another model.`;
     case "provider_rate_limited":
-      return "The provider is rate-limiting: lower --concurrency or try again later.";
+      return `${context.provider} is rate-limiting: lower --concurrency or try again later.`;
     case "provider_unavailable":
       return `${context.provider} is failing or overloaded: try again later or pick another provider.`;
     case "provider_timeout":
-      return "Raise the per-call limit with --timeout <seconds> if the model is just slow or queued.";
+      return `Raise the per-call limit with --timeout <seconds> if ${context.provider} is just slow or queued.`;
     default:
       return undefined;
   }
@@ -162,11 +203,36 @@ function unservedMessage(context: ErrorContext): string {
 }
 
 function fromOutputError(error: Error, context: ErrorContext): ReasonEditError {
+  const failed = context.recorded;
+  if (failed !== undefined) {
+    // fal's result is fetched outside the library's checks, so its error answer arrives as "malformed": the status
+    // and the provider's words come from what the fetch saw, the library's sentence stays beside them.
+    const said = truncate(scrub(extractMessage(parseMaybeJson(failed.body)) ?? "", context));
+    const code = codeForStatus(failed.status);
+    const sentence = truncate(scrub(error.message.replace(/, got instead: [\s\S]*$/, "").replace(/: expected \{[\s\S]*$/, ""), context));
+    return new ReasonEditError(code, `${speaker(context)} answered ${failed.status} for ${context.model}${said ? `: ${said}` : ""} (${sentence})`, {
+      cause: error,
+      provider: context.provider,
+      status: failed.status,
+      requestId: failed.requestId,
+      retryAfterMs: failed.retryAfterMs,
+      hint: hintFor(code, context, failed.status),
+    });
+  }
   return new ReasonEditError(
     "provider_output",
     `${speaker(context)} sent an unexpected answer for ${context.model}: ${truncate(scrub(error.message, context))}`,
     { cause: error, provider: context.provider },
   );
+}
+
+function parseMaybeJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 function fromInputError(error: Error, context: ErrorContext): ReasonEditError {
@@ -202,6 +268,18 @@ function fromRoutingError(error: Error, context: ErrorContext): ReasonEditError 
 
 function fromNetworkFailure(error: Error, context: ErrorContext): ReasonEditError {
   const reason = errorCode(error.cause) ?? errorCode(error) ?? describeCause(error);
+  if (reason === "ENOTFOUND") {
+    // A name that does not resolve will not resolve in a second either: fail at once, and say where to look.
+    const host = hostnameOf(error.cause) ?? hostnameOf(error);
+    return new ReasonEditError("provider_network", `Could not reach ${speaker(context)}: the name ${host ?? "of the server"} does not resolve (ENOTFOUND)`, {
+      cause: error,
+      provider: context.provider,
+      retryable: false,
+      hint: context.custom
+        ? `Check the host in --${context.role}-url; behind a proxy, set HTTPS_PROXY (and NO_PROXY for local servers). \`reasonedit doctor\` shows what is reachable.`
+        : "Check the network and DNS; behind a corporate proxy set HTTPS_PROXY (reasonedit honours it). `reasonedit doctor` shows what is reachable and which proxy is used.",
+    });
+  }
   return new ReasonEditError("provider_network", `Could not reach ${speaker(context)}: ${scrub(reason, context)}`, {
     cause: error,
     provider: context.provider,
@@ -209,9 +287,14 @@ function fromNetworkFailure(error: Error, context: ErrorContext): ReasonEditErro
   });
 }
 
+function hostnameOf(error: unknown): string | undefined {
+  const host = (error as { hostname?: unknown } | undefined)?.hostname;
+  return typeof host === "string" ? host : undefined;
+}
+
 /** The provider's own words, from the usual JSON error shapes, else the library's message. */
 function providerMessage(body: unknown, fallback: string, context: ErrorContext): string {
-  const said = extractMessage(body) ?? stripLibraryPrefix(fallback);
+  const said = extractMessage(typeof body === "string" ? parseMaybeJson(body) : body) ?? stripLibraryPrefix(fallback);
   return truncate(scrub(said, context));
 }
 
@@ -222,7 +305,7 @@ function extractMessage(body: unknown): string | undefined {
   for (const key of ["error", "message", "detail"]) {
     const value = record[key];
     if (typeof value === "string" && value.trim()) return value.trim();
-    if (Array.isArray(value)) return JSON.stringify(value);
+    if (Array.isArray(value)) return value.map((item: unknown) => (typeof (item as { msg?: unknown })?.msg === "string" ? (item as { msg: string }).msg : JSON.stringify(item))).join("; ");
     if (typeof value === "object" && value !== null) {
       const nested = extractMessage(value);
       if (nested) return nested;

@@ -22,11 +22,13 @@ export function createChatModel(options: ChatModelOptions): ChatModel {
   const custom = options.url !== undefined;
   const token = custom ? options.apiKey : options.hfToken;
   const client = new InferenceClient(token, { retry_on_error: false });
-  const settings = callSettingsFor(options, options.role ?? "mllm");
+  const settings = { ...callSettingsFor(options, options.role ?? "mllm"), maxBodyBytes: MAX_CHAT_ANSWER_BYTES };
+  const suffixProvider = options.url === undefined && options.provider === "auto" ? routerSuffix(options.model) : undefined;
   let acceptsResponseFormat = true;
 
   const send = (request: ChatRequest, withFormat: boolean, signal?: AbortSignal): Promise<ChatResponse> =>
     callProvider(settings, signal, async (scope) => {
+      if (suffixProvider) scope.nameProvider(suffixProvider);
       const output = await client.chatCompletion(chatArgs(options, request, withFormat), {
         signal: scope.signal,
         fetch: scope.fetch,
@@ -45,14 +47,30 @@ export function createChatModel(options: ChatModelOptions): ChatModel {
       } catch (error) {
         if (!withFormat || !isFormatRejection(error)) throw error;
         acceptsResponseFormat = false;
-        options.logger.info(
-          { provider: settings.context.provider, model: options.model },
-          "the server rejected response_format; asking without it from now on",
+        // Once per model and run: replies are still validated, but the server no longer constrains them.
+        options.logger.warn(
+          { provider: error.provider ?? settings.context.provider, model: options.model, status: error.status },
+          `${error.provider ?? settings.context.provider} rejected response_format json_schema (${serverReason(error)}); asking ${options.model} without it from now on, replies are still checked`,
         );
         return send(request, false, signal);
       }
     },
   };
+}
+
+/** A chat reply is text: even a long reasoning trace is far below this. */
+export const MAX_CHAT_ANSWER_BYTES = 8 * 1024 * 1024;
+
+/** "<id>:novita" pins a provider through the router; ":fastest", ":cheapest" and ":preferred" are policies. */
+function routerSuffix(model: string): string | undefined {
+  const suffix = model.split(":")[1];
+  return suffix && !["fastest", "cheapest", "preferred"].includes(suffix) ? suffix : undefined;
+}
+
+/** The server's own words, from "<who> answered 400: <words>". */
+function serverReason(error: ReasonEditError): string {
+  const said = /answered \d{3}: (.*)$/s.exec(error.message)?.[1] ?? error.message;
+  return said.length > 200 ? `${said.slice(0, 200)}…` : said;
 }
 
 function chatArgs(options: ChatModelOptions, request: ChatRequest, withFormat: boolean): ChatCompletionInput & Record<string, unknown> {
@@ -114,7 +132,7 @@ function readUsage(usage: unknown): TokenUsage {
   return { prompt, completion, total: count("total_tokens") || prompt + completion };
 }
 
-function isFormatRejection(error: unknown): boolean {
+function isFormatRejection(error: unknown): error is ReasonEditError {
   return (
     ReasonEditError.is(error) &&
     error.code === "provider_bad_request" &&

@@ -34,6 +34,12 @@ export function createEditor(options: EditorOptions): HostedEditor {
     const entries = await fetchProviderMapping(options.model, { fetch: scope.fetch, hfToken: options.hfToken, signal: scope.signal });
     route = pickEditRoute(options.model, options.provider, entries);
     options.logger.debug({ model: options.model, ...route }, "editor route from the Hub mapping");
+    if (options.provider === "auto" && route.status !== "live") {
+      options.logger.warn(
+        { model: options.model, provider: route.provider, status: route.status },
+        `no live provider edits ${options.model}; using ${route.provider}, whose mapping is "${route.status}" on the Hub (it may fail)`,
+      );
+    }
     return route;
   };
 
@@ -46,6 +52,7 @@ export function createEditor(options: EditorOptions): HostedEditor {
       return client.imageToImage({ model: options.model, endpointUrl: options.url, inputs, parameters }, callOptions);
     }
     const { provider, task } = await resolveRoute(scope);
+    scope.nameProvider(provider);
     const args = { model: options.model, provider: provider as InferenceProviderOrPolicy, inputs, parameters: editParameters(options, request, provider) };
     const hosted = { ...callOptions, billTo: options.billTo };
     return task === "image-text-to-image" ? client.imageTextToImage(args, hosted) : client.imageToImage(args, hosted);
@@ -65,8 +72,11 @@ export function createEditor(options: EditorOptions): HostedEditor {
 
 /** Queue providers bill a job once its submit is accepted, so a later failure is not resubmitted. */
 function callSettings(options: EditorOptions): ProviderCallSettings {
-  return { ...callSettingsFor(options, "editor"), finalOnceAccepted: options.url === undefined };
+  return { ...callSettingsFor(options, "editor"), finalOnceAccepted: options.url === undefined, maxBodyBytes: MAX_EDITOR_ANSWER_BYTES };
 }
+
+/** An edited image of ~1 MP is a few MB; even a 16k×16k PNG stays under this. */
+export const MAX_EDITOR_ANSWER_BYTES = 256 * 1024 * 1024;
 
 /** The library spreads parameters into the provider body verbatim, so the size goes in each provider's own key. */
 export function editParameters(options: Pick<EditorOptions, "steps" | "guidance">, request: EditRequest, provider: string): Record<string, unknown> {

@@ -16,6 +16,8 @@ export interface EditRoute {
   provider: string;
   providerId: string;
   task: EditTask;
+  /** The Hub's health status of the mapping: "live", or "staging"/"error" when nothing live could edit. */
+  status: string;
 }
 
 export interface MappingRequest {
@@ -46,8 +48,9 @@ export async function fetchProviderMapping(model: string, request: MappingReques
 /** The provider and task to edit with: the named provider's entry, or for "auto" the first entry that can edit. */
 export function pickEditRoute(model: string, provider: string, entries: readonly MappingEntry[]): EditRoute {
   if (provider === "auto") {
+    // "error" means the Hub's last health check of that provider failed: only "live" is live.
     const usable = entries.filter(canEdit);
-    const route = usable.find((entry) => entry.status !== "staging") ?? usable[0];
+    const route = usable.find(isLive) ?? usable.find((entry) => entry.status === "staging") ?? usable[0];
     if (route) return toRoute(route);
     throw unserved(model, "any provider for image editing", entries);
   }
@@ -61,8 +64,12 @@ function canEdit(entry: MappingEntry): boolean {
   return EDIT_TASKS.includes(entry.task as EditTask) && tasks?.[entry.task] !== undefined;
 }
 
+function isLive(entry: MappingEntry): boolean {
+  return entry.status === undefined || entry.status === "live";
+}
+
 function toRoute(entry: MappingEntry): EditRoute {
-  return { provider: entry.provider, providerId: entry.providerId, task: entry.task as EditTask };
+  return { provider: entry.provider, providerId: entry.providerId, task: entry.task as EditTask, status: entry.status ?? "live" };
 }
 
 function unserved(model: string, provider: string, entries: readonly MappingEntry[], entry?: MappingEntry): ReasonEditError {

@@ -1,9 +1,10 @@
 // One provider call as every adapter makes it: wait for the shared throttle, run under a deadline with a
 // recording fetch, map failures to ReasonEditError, and retry the transient ones.
 import type { Logger } from "pino";
-import { withDeadline } from "./deadline.js";
+import { ReasonEditError } from "../errors.js";
+import { deadlineError, withDeadline } from "./deadline.js";
 import { toReasonEditError, type ErrorContext, type ProviderRole } from "./error-mapping.js";
-import { createFetchRecorder } from "./fetch-recorder.js";
+import { createFetchRecorder, withGlobalFetchRecorded } from "./fetch-recorder.js";
 import { retryProviderCall } from "./retry.js";
 import type { HostedModelOptions } from "./hosted-model-options.js";
 import { displayUrl } from "./route.js";
@@ -22,6 +23,8 @@ export interface ProviderCallSettings {
    * deadline) is final rather than a reason to submit and pay again.
    */
   finalOnceAccepted?: boolean;
+  /** Answers longer than this are refused while they stream: a chat reply is a few MB at most. */
+  maxBodyBytes?: number;
 }
 
 /** The call settings of a hosted-model adapter: errors name its route, secrets are redacted, one throttle. */
@@ -47,6 +50,8 @@ export interface CallScope {
   signal: AbortSignal;
   /** Hand this to the library (options.fetch) so its failures can be read back. */
   fetch: typeof fetch;
+  /** Names the provider the route resolved to ("auto" → "fal-ai"), so a failure names who failed. */
+  nameProvider(provider: string): void;
 }
 
 export function callProvider<T>(
@@ -54,19 +59,24 @@ export function callProvider<T>(
   signal: AbortSignal | undefined,
   run: (scope: CallScope) => Promise<T>,
 ): Promise<T> {
+  let chosen: string | undefined; // kept across attempts: the route is resolved once
   const attempt = async (): Promise<T> => {
     await settings.throttle.ready(signal);
-    const recorder = createFetchRecorder(settings.fetch ?? ((input, init) => globalThis.fetch(input, init)));
+    const base = settings.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    const recorder = createFetchRecorder(base, { maxBodyBytes: settings.maxBodyBytes, provider: settings.context.provider });
+    const scope = (scoped: AbortSignal): CallScope => ({ signal: scoped, fetch: recorder.fetch, nameProvider: (name) => void (chosen = name) });
     try {
-      const result = await withDeadline(settings.timeoutMs, signal, (scoped) => run({ signal: scoped, fetch: recorder.fetch }), {
-        provider: settings.context.provider,
+      const result = await withDeadline(settings.timeoutMs, signal, (scoped) => withGlobalFetchRecorded(recorder, () => run(scope(scoped))), {
+        provider: chosen ?? settings.context.provider,
         flag: "--timeout",
       });
       settings.throttle.succeeded();
       return result;
     } catch (error) {
       if (signal?.aborted) throw error;
-      const mapped = toReasonEditError(error, { ...settings.context, recorded: recorder.lastFailure() });
+      const provider = chosen ?? recorder.routedProvider() ?? settings.context.provider;
+      const named = isOurDeadline(error, settings) && provider !== settings.context.provider ? deadlineError(settings.timeoutMs, { provider, flag: "--timeout" }) : error;
+      const mapped = toReasonEditError(named, { ...settings.context, provider, recorded: recorder.lastFailure() });
       if (mapped.code === "provider_rate_limited") settings.throttle.rateLimited(mapped.retryAfterMs);
       if (settings.finalOnceAccepted && recorder.accepted()) throw mapped.with({ retryable: false, hint: `${mapped.hint ?? ""} ${BILLED_NOTE}`.trim() });
       throw mapped;
@@ -77,7 +87,14 @@ export function callProvider<T>(
     logger: settings.logger,
     provider: settings.context.provider,
     signal,
+    // A wait the provider asks for (Retry-After, a loading model's estimated_time) never exceeds one call's deadline.
+    maxRetryAfterMs: settings.timeoutMs,
   });
+}
+
+/** The deadline was set before the route was known, so it names the configured provider ("auto"). */
+function isOurDeadline(error: unknown, settings: ProviderCallSettings): boolean {
+  return ReasonEditError.is(error) && error.code === "provider_timeout" && error.status === undefined && error.provider === settings.context.provider;
 }
 
 const BILLED_NOTE = "The job was accepted and may still finish and be billed, so it was not submitted again.";

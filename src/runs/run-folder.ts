@@ -1,8 +1,10 @@
 // One folder per run: run.json plus every round's image, each written atomically as the run goes.
 import { createHash, randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { access, readFile, rm } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
+import type { KeepImages } from "../config/settings.js";
+import { limitMllmCopy, mllmJpeg } from "../images/shape.js";
 import type { Candidate, LoopResult, Round, StepFailure } from "../loop/run-edit-loop.js";
 import type { Picture, StepCall } from "../loop/types.js";
 import { writeFileAtomic } from "./atomic-write.js";
@@ -27,24 +29,76 @@ export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-const EXTENSIONS: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp" };
+export interface RunFolderOptions {
+  /** What to keep beside run.json: every image, the kept result only (the others go when the run ends), or none. */
+  keepImages?: KeepImages;
+  /** The long side of the MLLM's copies for this run's input (see mllmLongSideFor); default 1024. */
+  imageLongSide?: number;
+}
 
 export class RunFolder {
   readonly recordPath: string;
+  readonly keepImages: KeepImages;
+  private readonly imageLongSide: number | undefined;
+  /** Size of each file this run wrote, by name (run.json counted at its latest size). */
+  private readonly written = new Map<string, number>();
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    options: RunFolderOptions = {},
+  ) {
     this.dir = resolve(dir);
     this.recordPath = join(this.dir, "run.json");
+    this.keepImages = options.keepImages ?? "all";
+    this.imageLongSide = options.imageLongSide;
   }
 
-  async writeImage(name: string, picture: Picture): Promise<string> {
-    const file = `${name}.${EXTENSIONS[picture.mimeType] ?? "png"}`;
-    await writeFileAtomic(join(this.dir, file), picture.bytes);
-    return file;
+  /** Bytes this run's record holds on disk so far. */
+  get bytes(): number {
+    return [...this.written.values()].reduce((sum, size) => sum + size, 0);
+  }
+
+  /**
+   * An evidence image as the compact JPEG the MLLM was sent (or would be), at most its working size and never
+   * larger than the input: a record shows what reflection judged, at a few percent of a 1 MP PNG.
+   */
+  async writeImage(name: string, picture: Picture, kind: "input-sized" | "diagram" = "input-sized"): Promise<string> {
+    // A round the MLLM never saw (--no-reflect) is still kept at the size it would have been sent.
+    if (kind === "input-sized" && this.imageLongSide !== undefined) limitMllmCopy(picture, this.imageLongSide);
+    return this.writeFile(`${name}.jpg`, await mllmJpeg(picture));
+  }
+
+  /** The working source, unless a shared copy (one per input, as eval's modes use) is already on disk. */
+  async writeSource(picture: Picture, shared?: string): Promise<string | null> {
+    if (this.keepImages !== "all") return null;
+    if (!shared) return this.writeImage("source", picture);
+    if (this.imageLongSide !== undefined) limitMllmCopy(picture, this.imageLongSide);
+    if (!(await fileExists(shared))) await writeFileAtomic(shared, await mllmJpeg(picture));
+    return relative(this.dir, shared);
   }
 
   async writeRecord(record: RunRecord): Promise<void> {
-    await writeFileAtomic(this.recordPath, `${JSON.stringify(record, null, 2)}\n`);
+    await this.writeFile("run.json", `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  /** With --keep-images final, the round images of every round but the kept one go once the run has ended. */
+  async dropUnkeptRounds(record: RunRecord): Promise<void> {
+    if (this.keepImages !== "final") return;
+    for (const round of record.rounds) {
+      for (const [k, candidate] of round.candidates.entries()) {
+        const kept = round.index === record.kept_round && k === round.chosen;
+        if (kept || !candidate.image) continue;
+        await rm(join(this.dir, candidate.image), { force: true });
+        this.written.delete(candidate.image);
+        candidate.image = null;
+      }
+    }
+  }
+
+  private async writeFile(file: string, bytes: Uint8Array | string): Promise<string> {
+    await writeFileAtomic(join(this.dir, file), bytes);
+    this.written.set(file, typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.length);
+    return file;
   }
 
   /** Writes the images of a finished round and returns its record. */
@@ -57,8 +111,8 @@ export class RunFolder {
   }
 
   private async saveCandidate(candidate: Candidate, name: string): Promise<CandidateRecord> {
-    const image = await this.writeImage(name, candidate.image);
-    const heatmap = candidate.evidence ? await this.writeImage(`${name}-changes`, candidate.evidence.heatmap) : undefined;
+    const image = this.keepImages === "none" ? null : await this.writeImage(name, candidate.image);
+    const heatmap = candidate.evidence && this.keepImages === "all" ? await this.writeImage(`${name}-changes`, candidate.evidence.heatmap, "diagram") : null;
     const steps: Record<string, StepRecord> = {};
     const calls: Record<string, StepCall<unknown> | undefined> = {
       assess: candidate.assessment,
@@ -79,7 +133,7 @@ export class RunFolder {
       ...(candidate.cappedScore !== undefined ? { capped_score: candidate.cappedScore } : {}),
       scores: { sc: candidate.semantics?.reply.score ?? null, pq: candidate.quality?.reply.score ?? null, value: candidate.value },
       steps,
-      ...(candidate.evidence && heatmap
+      ...(candidate.evidence
         ? {
             change_map: {
               heatmap,
@@ -140,6 +194,13 @@ export function totalsOf(
 export async function readRunRecord(path: string): Promise<RunRecord> {
   const text = await readFile(path, "utf8");
   return RunRecordSchema.parse(JSON.parse(text));
+}
+
+async function fileExists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 export { RUN_SCHEMA };

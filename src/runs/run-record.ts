@@ -19,7 +19,8 @@ const Box = z.object({ left: z.number(), top: z.number(), width: z.number(), hei
 
 export const CandidateRecordSchema = z.object({
   seed: z.number(),
-  image: z.string(),
+  /** The round's image beside run.json; null when --keep-images did not keep it. */
+  image: z.string().nullable(),
   edit_ms: z.number(),
   edit_cached: z.boolean(),
   verdict: z.enum(["success", "refine", "failed"]).nullable(),
@@ -29,7 +30,7 @@ export const CandidateRecordSchema = z.object({
   scores: z.object({ sc: z.array(z.number()).nullable(), pq: z.array(z.number()).nullable(), value: z.number().nullable() }),
   steps: z.record(z.string(), StepRecordSchema),
   change_map: z
-    .object({ heatmap: z.string(), changed_share: z.number(), mean_difference: z.number(), boxes: z.array(Box) })
+    .object({ heatmap: z.string().nullable(), changed_share: z.number(), mean_difference: z.number(), boxes: z.array(Box) })
     .optional(),
   preserved_share: z.number().optional(),
 });
@@ -72,7 +73,8 @@ export const RunRecordSchema = z.object({
     width: z.number(),
     height: z.number(),
     sha256: z.string(),
-    source_image: z.string(),
+    /** Relative to the run folder (eval's modes share one copy in the item's folder); null when not kept. */
+    source_image: z.string().nullable(),
   }),
   instruction: z.string(),
   concrete_instruction: z.string().nullable(),

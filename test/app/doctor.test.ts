@@ -5,7 +5,10 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { checkNode, checkPrompts, exitCodeOf, modelsUrl, runDoctor, type DoctorCheck, type DoctorReport } from "../../src/app/doctor.js";
+import { modelsUrl } from "../../src/app/doctor/custom-server-checks.js";
+import { checkPrompts } from "../../src/app/doctor/folder-checks.js";
+import { checkNode } from "../../src/app/doctor/program-checks.js";
+import { exitCodeOf, runDoctor, type DoctorCheck, type DoctorReport } from "../../src/app/doctor/run-doctor.js";
 import { resolveSettings, type Credentials, type SettingsInput } from "../../src/config/settings.js";
 import { startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
 import { closedPortUrl, doctorFetch, FINE_GRAINED_WITH_INFERENCE, FINE_GRAINED_WITHOUT_INFERENCE, startHubExtras, type HubExtras } from "../beyond/hub-extras.js";
@@ -71,6 +74,7 @@ describe("doctor with a good setup", () => {
       ["sharp", "ok"],
       ["token", "ok"],
       ["token_valid", "ok"],
+      ["proxy", "ok"],
       ["mllm", "ok"],
       ["editor", "ok"],
       ["prompts", "ok"],
@@ -107,13 +111,27 @@ describe("doctor with a good setup", () => {
 });
 
 describe("doctor and the token", () => {
+  it("says the token came from the file `hf auth login` saved, never showing it", async () => {
+    const report = await doctor({}, { hfToken: TOKEN, hfTokenSource: "/home/alice/.cache/huggingface/token" });
+    const token = check(report, "token");
+    expect(token.detail).toBe("set in the login token file /home/alice/.cache/huggingface/token (hf auth login), a Hugging Face token: calls go through the router (huggingface.co)");
+    expect(JSON.stringify(report)).not.toContain(TOKEN);
+  });
+
+  it("reports the proxy every call goes through, without its password", async () => {
+    const report = await doctor({}, { hfToken: TOKEN }, { HTTPS_PROXY: "http://bob:s3cret@proxy.corp:3128", NO_PROXY: "localhost,127.0.0.1" });
+    expect(check(report, "proxy").detail).toBe("https via http://proxy.corp:3128, not for localhost,127.0.0.1: every hosted call, Hub lookup and image URL uses it");
+    expect(JSON.stringify(report)).not.toContain("s3cret");
+  });
+
   it("reports a missing token as a config problem, says how to get one, and exits 2", async () => {
     const report = await doctor({}, {});
 
     const token = check(report, "token");
     expect(token).toMatchObject({ status: "fail", kind: "config" });
-    expect(token.detail).toBe(`HF_TOKEN is not set, and the MLLM (${MLLM}) and the editor (${EDITOR}) run on Hugging Face Inference Providers`);
+    expect(token.detail).toBe(`HF_TOKEN is not set and no login token was found, and the MLLM (${MLLM}) and the editor (${EDITOR}) run on Hugging Face Inference Providers`);
     expect(token.fix).toContain("export HF_TOKEN=hf_");
+    expect(token.fix).toContain("hf auth login");
     expect(token.fix).toContain("https://huggingface.co/settings/tokens/new?ownUserPermissions=inference.serverless.write&tokenType=fineGrained");
     expect(token.fix).toContain("--mllm-url and --editor-url");
     expect(check(report, "token_valid").status).toBe("skip");

@@ -136,6 +136,7 @@ describe("interruptions", () => {
 
     expect(code).toBe(130);
     expect(run.stderr()).toMatch(/no new items will start/);
+    expect(run.stderr()).toMatch(new RegExp(`batch: ${run.lines.length} of 8 items — `));
     expect(run.stderr()).toMatch(/--resume/);
     expect(run.lines.length).toBeGreaterThanOrEqual(1);
     expect(run.lines.length).toBeLessThan(8);

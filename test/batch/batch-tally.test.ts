@@ -41,7 +41,7 @@ describe("progress", () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     progress.stop();
     expect(written).toHaveLength(1);
-    expect(written[0]).toMatch(/^batch: 2\/4 done \(1 accepted, 0 not accepted, 1 errors\), [\d.]+\/min, ETA \d+s\n$/);
+    expect(written[0]).toMatch(/^batch: 2\/4 done \(1 accepted, 0 not accepted, 1 error\), [\d.]+\/min, ETA \d+s\n$/);
 
     const silent = createProgress({ mode: "off", stream });
     silent.update(tallyOf([ok("accepted")]));

@@ -124,7 +124,7 @@ describe("--candidates 3", () => {
     expect(roundOne!.candidates.every((candidate) => candidate.verdict === "refine")).toBe(true);
 
     // What round 2 sent the editor is round 1's best candidate (as uploaded: a quality-95 JPEG of its PNG).
-    const kept = await Promise.all(roundOne!.candidates.map(async (candidate) => rgbOf(await three.run.file(candidate.image))));
+    const kept = await Promise.all(three.run.result.loop.rounds[0]!.candidates.map((candidate) => rgbOf(candidate.image.bytes)));
     for (const edit of three.edits.slice(3)) {
       const sent = await rgbOf(edit.images[0]!.data);
       const closeness = kept.map((image) => psnr(sent, image));

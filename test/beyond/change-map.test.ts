@@ -46,7 +46,7 @@ describe("the change map as evidence for reflection", () => {
 
     // The third image is the heat-map the run record kept (re-encoded as JPEG for the model).
     const heatmapFile = run.record.rounds[0]!.candidates[0]!.change_map!.heatmap;
-    const kept = await rgbOf(await run.file(heatmapFile));
+    const kept = await rgbOf(await run.file(heatmapFile!));
     const sent = await rgbOf(conclude!.images[2]!.data);
     expect({ width: sent.width, height: sent.height }).toEqual({ width: kept.width, height: kept.height });
     const closeness = psnr(sent, kept);
@@ -57,9 +57,9 @@ describe("the change map as evidence for reflection", () => {
   it("keeps the heat-map file, the changed share and the changed region in the run record", async () => {
     const candidate = run.record.rounds[0]!.candidates[0]!;
     const changeMap = candidate.change_map!;
-    expect(changeMap.heatmap).toBe("round-1-changes.png");
-    expect(existsSync(path.join(run.runDir, changeMap.heatmap))).toBe(true);
-    const meta = await sharp(await run.file(changeMap.heatmap)).metadata();
+    expect(changeMap.heatmap).toBe("round-1-changes.jpg");
+    expect(existsSync(path.join(run.runDir, changeMap.heatmap!))).toBe(true);
+    const meta = await sharp(await run.file(changeMap.heatmap!)).metadata();
     expect(Math.max(meta.width, meta.height)).toBeLessThanOrEqual(512);
 
     // Preserve (scope local, on by default) removed nothing here, so the map shows the square and only it.

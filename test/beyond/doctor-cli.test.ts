@@ -90,7 +90,7 @@ describe("reasonedit doctor", () => {
     const run = await doctor([]);
 
     expect(run.code).toBe(2);
-    expect(run.stdout).toMatch(/^✗ HF token +HF_TOKEN is not set, and the MLLM .* and the editor .* run on Hugging Face Inference Providers$/m);
+    expect(run.stdout).toMatch(/^✗ HF token +HF_TOKEN is not set and no login token was found, and the MLLM .* and the editor .* run on Hugging Face Inference Providers$/m);
     expect(run.stdout).toMatch(/^ +→ create a fine-grained token with "Make calls to Inference Providers" .* `export HF_TOKEN=hf_\.\.\.`/m);
     expect(run.stdout.trimEnd().split("\n").at(-1)).toBe("1 problem (exit 2)");
   });

@@ -124,8 +124,8 @@ describe("a request with both exact ops and a diffusion edit", () => {
 
     // The editor's input is the loop's source (the ~1 MP working copy) cropped to its left half and turned
     // clockwise: portrait becomes landscape, and the pixels are sharp's (up to the quality-95 JPEG the editor is
-    // sent, and any re-shaping to the editor's size).
-    const source = await run.file(run.record.input.source_image);
+    // sent, any re-shaping to the editor's size, and the quality-85 JPEG of the source the run record keeps).
+    const source = await run.file(run.record.input.source_image!);
     const sourceMeta = await sharp(source).metadata();
     const half = { left: 0, top: 0, width: Math.round(sourceMeta.width / 2), height: sourceMeta.height };
     const exact = await sharp(await sharp(source).extract(half).png().toBuffer()).rotate(90).png().toBuffer();
@@ -135,7 +135,7 @@ describe("a request with both exact ops and a diffusion edit", () => {
     const expected = await rgbOfPipeline(sharp(exact).resize(sentMeta.width, sentMeta.height, { fit: "fill" }));
     const fidelity = psnr(await rgbOf(sent), expected);
     console.log(`editor input ${sentMeta.width}×${sentMeta.height} vs sharp's crop+rotate of the working copy: ${Number.isFinite(fidelity) ? `${fidelity.toFixed(1)} dB` : "identical"}`);
-    expect(fidelity).toBeGreaterThanOrEqual(35);
+    expect(fidelity).toBeGreaterThanOrEqual(32);
     expect(edits[0]!.body.parameters.target_size).toEqual({ width: sentMeta.width, height: sentMeta.height });
 
     // Reflection judges the combined result: it is told about the ops.
@@ -146,7 +146,7 @@ describe("a request with both exact ops and a diffusion edit", () => {
     const written = await sharp(await readFile(run.result.output)).metadata();
     expect({ width: written.width, height: written.height }).toEqual({ width: 240, height: 160 });
     expect(run.record.totals.editor_calls).toBe(1);
-    expect(run.record.rounds[0]!.candidates[0]!.image).toBe("round-1.png");
+    expect(run.record.rounds[0]!.candidates[0]!.image).toBe("round-1.jpg");
   });
 
   // DESIGN.md §6: the editor gets about 1 megapixel with sides a multiple of 16, also after a crop.

@@ -49,11 +49,15 @@ async function job(scope: "local" | "global", flags: Record<string, unknown> = {
   return runJob({ fake: beyond, image: FIXTURE, instruction: "paint a magenta panel on the wall", dir, flags });
 }
 
-/** The loop's source (the editor-sized input) and the kept round's image, from the run folder. */
+/**
+ * The loop's source (the editor-sized input) and the kept round's image, as the loop holds them: the run folder
+ * keeps only compact JPEG copies, too lossy for a bit-exactness check.
+ */
 async function sourceAndKept(run: JobRun): Promise<{ source: RgbImage; kept: RgbImage }> {
-  const round = run.record.rounds.find((r) => r.index === run.record.kept_round)!;
+  const loop = run.result.loop;
+  const round = loop.rounds[loop.kept]!;
   const candidate = round.candidates[round.chosen]!;
-  return { source: await rgbOf(await run.file(run.record.input.source_image)), kept: await rgbOf(await run.file(candidate.image)) };
+  return { source: await rgbOf(loop.prepared.bytes), kept: await rgbOf(candidate.image.bytes) };
 }
 
 beforeAll(async () => {

@@ -57,7 +57,7 @@ describe("reasonedit edit", () => {
     expect(record.concrete_instruction).toBe("make the cat's fur white as snow");
     expect(record.rounds.map((r) => r.instruction)).toEqual(["make the cat's fur white as snow", "make the whiskers white too"]);
     expect(record.kept_round).toBe(2);
-    for (const round of record.rounds) expect(existsSync(join(recordPath!, "..", round.candidates[0]!.image))).toBe(true);
+    for (const round of record.rounds) expect(existsSync(join(recordPath!, "..", round.candidates[0]!.image!))).toBe(true);
     expect(fake.requestsOf("edit")).toHaveLength(2);
   });
 
@@ -202,7 +202,7 @@ describe("reasonedit edit", () => {
 
   it("on Ctrl-C stops the calls in flight, exits 130 and records the run as interrupted", async () => {
     fake.setChat(reasoningResponder());
-    fake.setLatency("edit", 10_000);
+    fake.setLatency("edit", 3_000);
     try {
       const result = await runCli(["edit", "cat.png", "snow", ...customUrls()], {
         cwd: home.dir,
@@ -221,6 +221,8 @@ describe("reasonedit edit", () => {
       expect(JSON.parse(readFileSync(runRecords()[0]!, "utf8")).status).toBe("interrupted");
     } finally {
       fake.setLatency("edit", 0);
+      // The abandoned edit is still asleep in the fake; answered later it would take a fault the next test queues.
+      while (fake.inFlight() > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
   });
 

@@ -38,6 +38,10 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
     child.on("error", reject);
     child.on("close", (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") }));
+    // A child may stop reading its stdin early (an input over the size cap): that is its answer, not a test error.
+    child.stdin.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") reject(error);
+    });
     child.stdin.end(options.stdin ?? Buffer.alloc(0));
     options.onSpawn?.(child);
   });

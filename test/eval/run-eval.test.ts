@@ -148,7 +148,7 @@ describe("eval modes", () => {
     const report = buildReport(outcomes, settingsFor(plan, 2), "test");
     const files = await writeReports(plan.outDir, report);
     const item = report.items[1]!;
-    const paths = [item.source, ...DEFAULT_MODES.flatMap((mode) => [item.modes[mode]!.output!, ...item.modes[mode]!.attempts.map((a) => a.image)])];
+    const paths = [item.source, ...DEFAULT_MODES.flatMap((mode) => [item.modes[mode]!.output!, ...item.modes[mode]!.attempts.map((a) => a.image!)])];
     await Promise.all(paths.map((file) => access(path.join(plan.outDir, file))));
     await access(path.join(plan.outDir, item.modes.loop!.runs[0]!, "run.json"));
     expect(JSON.parse(await readFile(files.json, "utf8"))).toMatchObject({ schema: "reasonedit.eval/2", categories: ["color_alter", "style_change"] });

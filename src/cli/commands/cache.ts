@@ -1,11 +1,14 @@
-// `reasonedit cache stats|clear`: what the model-call cache holds, and emptying it.
+// `reasonedit cache stats|clear|prune`: what the model-call cache holds, emptying it, and trimming it by age and size.
 import { Command } from "commander";
 import { CallCache, defaultCacheDir, type CacheStats } from "../../cache/call-cache.js";
-import { EXIT } from "../../errors.js";
+import type { PruneLimits } from "../../cache/cache-scan.js";
+import { parseDuration, parseSize } from "../../config/quantities.js";
+import { EXIT, ReasonEditError } from "../../errors.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
+import { formatBytes, plural } from "../render.js";
 
 export function registerCacheCommand(program: Command, io: CliIo): void {
-  const cache = program.command("cache").description("inspect or clear the model-call cache");
+  const cache = program.command("cache").description("inspect, prune or clear the model-call cache");
   const stats = withCacheOptions(cache.command("stats").description("count the cached answers and their size"));
   stats.action(async (_options: unknown, cmd: Command) => {
     const context = buildContext(cmd, io);
@@ -14,13 +17,29 @@ export function registerCacheCommand(program: Command, io: CliIo): void {
     else io.stdout.write(`${statsLines(result).join("\n")}\n`);
     process.exitCode = EXIT.ok;
   });
+  const prune = withCacheOptions(
+    cache
+      .command("prune")
+      .description("delete the entries not used for a while, then the least recently used until the cache fits a size")
+      .option("--older-than <age>", 'entries not used for this long, e.g. "30d", "12h"')
+      .option("--max-size <size>", 'then evict the least recently used until the cache fits, e.g. "2GB", "500MB"'),
+  );
+  prune.action(async (_options: unknown, cmd: Command) => {
+    const context = buildContext(cmd, io);
+    const store = openCache(context);
+    const limits = pruneLimits(cmd.opts<{ olderThan?: string; maxSize?: string }>());
+    const { removed, kept } = await store.prune(limits);
+    if (context.settings.json) io.stdout.write(`${JSON.stringify({ dir: store.dir, removed, kept })}\n`);
+    else io.stdout.write(`removed ${plural(removed.entries, "entry", "entries")} (${formatBytes(removed.bytes)} freed) from ${store.dir}; ${plural(kept.entries, "entry", "entries")} (${formatBytes(kept.bytes)}) kept\n`);
+    process.exitCode = EXIT.ok;
+  });
   const clear = withCacheOptions(cache.command("clear").description("delete every cached answer (only in a folder reasonedit marked as its cache)"));
   clear.action(async (_options: unknown, cmd: Command) => {
     const context = buildContext(cmd, io);
     const store = openCache(context);
     const removed = await store.clear();
     if (context.settings.json) io.stdout.write(`${JSON.stringify({ dir: store.dir, removed })}\n`);
-    else io.stdout.write(`removed ${removed.entries} entries (${formatBytes(removed.bytes)}) from ${store.dir}\n`);
+    else io.stdout.write(`removed ${plural(removed.entries, "entry", "entries")} (${formatBytes(removed.bytes)}) from ${store.dir}\n`);
     process.exitCode = EXIT.ok;
   });
 }
@@ -32,9 +51,19 @@ function withCacheOptions(command: Command): Command {
     .option("--config <file>", "settings file  [./reasonedit.config.json]");
 }
 
+function pruneLimits(options: { olderThan?: string; maxSize?: string }): PruneLimits {
+  if (options.olderThan === undefined && options.maxSize === undefined) {
+    throw new ReasonEditError("usage", "cache prune needs --older-than, --max-size or both", { hint: "e.g. reasonedit cache prune --older-than 30d --max-size 2GB" });
+  }
+  return {
+    ...(options.olderThan !== undefined ? { unusedSince: new Date(Date.now() - parseDuration(options.olderThan, "--older-than")) } : {}),
+    ...(options.maxSize !== undefined ? { maxBytes: parseSize(options.maxSize, "--max-size") } : {}),
+  };
+}
+
 function openCache(context: CommandContext): CallCache {
   const dir = context.settings.cacheDir ?? defaultCacheDir(context.io.env);
-  return new CallCache({ dir, mode: "read-write", logger: context.logger });
+  return new CallCache({ dir, mode: "read-write", logger: context.logger, maxBytes: context.settings.cacheMaxSize });
 }
 
 function statsLines(stats: CacheStats): string[] {
@@ -57,15 +86,4 @@ function statsJson(stats: CacheStats): Record<string, unknown> {
     oldest: stats.oldest?.toISOString() ?? null,
     newest: stats.newest?.toISOString() ?? null,
   };
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

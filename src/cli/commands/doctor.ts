@@ -3,7 +3,7 @@
 // logs stay on stderr. Exit 0 = all good, 2 = a config problem (token, prompts, folders), 4 = a model unserved
 // or a server unreachable.
 import type { Command } from "commander";
-import type { DoctorCheck, DoctorReport } from "../../app/doctor.js";
+import type { DoctorCheck, DoctorReport } from "../../app/doctor/run-doctor.js";
 import { redactSecrets } from "../../redact.js";
 import { addModelOptions, addRuntimeOptions } from "../common-options.js";
 import { buildContext, type CliIo } from "../context.js";
@@ -17,7 +17,7 @@ export function registerDoctorCommand(program: Command, io: CliIo): void {
   addRuntimeOptions(command);
   command.action(async (_options: unknown, cmd: Command) => {
     const context = buildContext(cmd, io);
-    const { runDoctor } = await import("../../app/doctor.js");
+    const { runDoctor } = await import("../../app/doctor/run-doctor.js");
     const report = await runDoctor({ settings: context.settings, credentials: context.credentials, env: io.env });
     // The checks never print a token; redacting anyway is the last line of defence.
     const text = context.settings.json ? `${JSON.stringify(doctorJson(report))}\n` : renderDoctor(report, { quiet: context.settings.quiet });

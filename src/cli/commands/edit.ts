@@ -1,6 +1,8 @@
 // `reasonedit edit <image> <instruction...>`: one reasoned edit, with a run record.
 import { Command } from "commander";
 import { errorReport, EXIT, ReasonEditError } from "../../errors.js";
+import { extname } from "node:path";
+import { isImageFile } from "../../images/image-file.js";
 import { redactSecrets } from "../../redact.js";
 import { addLoopOptions, addModelOptions, addRuntimeOptions } from "../common-options.js";
 import { buildContext, type CliIo } from "../context.js";
@@ -26,7 +28,8 @@ export function registerEditCommand(program: Command, io: CliIo): void {
     const output = cmd.opts<{ output?: string }>().output;
     const settings = context.settings;
     const instruction = words.join(" ").trim();
-    checkRequest(instruction, output, settings.json);
+    await checkRequest(instruction, output, settings.json);
+    refuseMoreImages(image, instruction, io.cwd);
     const loop = loopSettings(settings);
     let recordPath: string | undefined;
     const running = withInterrupt(io, context.say, async (signal) => {
@@ -41,6 +44,7 @@ export function registerEditCommand(program: Command, io: CliIo): void {
           // The seed actually used, so a run can be repeated exactly.
           settingsForRecord: { ...recordableSettings(settings), seed: loop.seed },
           cwd: io.cwd,
+          keepImages: settings.keepImages,
         },
         {
           ...services,
@@ -66,10 +70,8 @@ export function registerEditCommand(program: Command, io: CliIo): void {
   });
 }
 
-const WRITABLE_EXTENSIONS = /\.(png|jpe?g|webp|avif|tiff?)$/i;
-
 /** Refuses, before any paid call, what could only fail or mislead at the end. */
-function checkRequest(instruction: string, output: string | undefined, json: boolean): void {
+async function checkRequest(instruction: string, output: string | undefined, json: boolean): Promise<void> {
   if (instruction === "") {
     throw new ReasonEditError("usage", "the instruction is empty", { hint: 'say what to change, e.g. reasonedit edit photo.jpg "make the sky stormy"' });
   }
@@ -77,11 +79,29 @@ function checkRequest(instruction: string, output: string | undefined, json: boo
     throw new ReasonEditError("usage", "-o - and --json both want stdout", { hint: "write the image to a file with -o, or drop --json" });
   }
   const name = output?.split(/[\\/]/).pop() ?? "";
-  if (output !== undefined && output !== "-" && name !== "" && name.includes(".") && !WRITABLE_EXTENSIONS.test(name)) {
+  // Loaded here, not at the top: it brings sharp, and `edit --help` should not wait for it.
+  const { formatOfExtension, writableExtensions } = await import("../../images/output.js");
+  if (output !== undefined && output !== "-" && name !== "" && name.includes(".") && formatOfExtension(extname(name)) === undefined) {
     throw new ReasonEditError("usage", `cannot write ${output}: unknown image extension`, {
-      hint: "use .png, .jpg, .webp, .avif or .tiff (the extension picks the format)",
+      hint: `use ${writableExtensions()} (the extension picks the format)`,
     });
   }
+}
+
+/**
+ * `edit a.png b.png "make it bw"` (or an unquoted `edit *.jpg …`) would edit a.png with "b.png make it bw" as its
+ * instruction, and bill for it: refused before any call, pointing at batch, which edits many.
+ */
+function refuseMoreImages(image: string, instruction: string, cwd: string): void {
+  const words = instruction.split(/\s+/);
+  const firstWord = words.findIndex((word) => !isImageFile(word, cwd));
+  const images = firstWord === -1 ? words : words.slice(0, firstWord);
+  if (images.length === 0) return;
+  const rest = words.slice(images.length).join(" ") || "…";
+  const quoted = (word: string) => (/^[\w./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
+  throw new ReasonEditError("usage", `edit takes one image, but the instruction starts with another image file: ${images[0]}`, {
+    hint: `to edit several images with one instruction, use batch: reasonedit batch ${[image, ...images].map(quoted).join(" ")} --instruction ${quoted(rest)} --out-dir edited`,
+  });
 }
 
 /** What --json prints when the run failed: the error, and the run record when one was started. */

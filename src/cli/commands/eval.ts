@@ -175,6 +175,7 @@ async function evaluate(
       outDir: options.outDir,
       concurrency: options.concurrency,
       settingsForRecord: { ...recordableSettings(settings), judge: judgeId },
+      keepImages: settings.keepImages,
       cwd: context.io.cwd,
     },
     services,

@@ -17,8 +17,8 @@ export function registerShowCommand(program: Command, io: CliIo): void {
   program
     .command("show")
     .description("print a run's rounds; --sheet writes a contact sheet image")
-    .argument("[run]", "a run folder or its run.json  [the newest run under the runs folder]")
-    .option("--sheet <file.png>", "write a contact sheet: the source and every round, captioned with verdict and scores")
+    .argument("[run]", "a run folder, its run.json, or a run id (or a unique part of one) under --run-dir  [the newest run]")
+    .option("--sheet <file>", "write a contact sheet (.png, .jpg, .webp, …): the source and every round, captioned with verdict and scores")
     .option("--run-dir <dir>", "folder holding run records  [$XDG_STATE_HOME/reasonedit/runs]")
     .option("--json", "print one JSON object on stdout")
     .option("-q, --quiet", "print nothing but errors")
@@ -38,8 +38,19 @@ async function locateRecord(target: string | undefined, context: CommandContext)
   if (target === undefined) return newestRecord(await runsRoot(context));
   const resolved = path.resolve(context.io.cwd, target);
   const info = await stat(resolved).catch(() => undefined);
-  if (!info) throw new ReasonEditError("input_missing", `no run at ${target}`, { hint: "give a run folder or its run.json, or no argument for the newest run" });
-  return info.isDirectory() ? path.join(resolved, "run.json") : resolved;
+  if (info) return info.isDirectory() ? path.join(resolved, "run.json") : resolved;
+  return recordById(target, await runsRoot(context));
+}
+
+/** `show 20261201T0940…-cat-1a2b3c`, or any part of the id only one run has (`show 1a2b3c`, `show cat`). */
+async function recordById(id: string, root: string): Promise<string> {
+  const { findRun } = await import("../../runs/run-index.js");
+  const { found, matches } = await findRun(root, id);
+  if (found) return path.join(found, "run.json");
+  if (matches.length > 1) {
+    throw new ReasonEditError("usage", `${matches.length} runs under ${root} match ${id}: ${matches.slice(0, 3).join(", ")}${matches.length > 3 ? ", …" : ""}`, { hint: "give more of the id (see reasonedit runs list)" });
+  }
+  throw new ReasonEditError("input_missing", `no run at ${id}, and no run under ${root} has that id`, { hint: "give a run folder, its run.json or an id from `reasonedit runs list` (with --run-dir for another folder)" });
 }
 
 async function runsRoot(context: CommandContext): Promise<string> {
@@ -130,7 +141,7 @@ function runJson({ record, recordPath, dir }: LoadedRun): Record<string, unknown
     concrete_instruction: record.concrete_instruction,
     kept_round: record.kept_round,
     stop_reason: record.stop_reason,
-    source_image: path.join(dir, record.input.source_image),
+    source_image: record.input.source_image === null ? null : path.join(dir, record.input.source_image),
     rounds: record.rounds.map((round) => roundJson(round, (file) => path.join(dir, file))),
     totals: record.totals,
     output: record.output,
@@ -138,16 +149,32 @@ function runJson({ record, recordPath, dir }: LoadedRun): Record<string, unknown
   };
 }
 
+/** The sheet in the format its extension names (PNG without one); images the record did not keep are left out. */
 async function writeSheet({ record, dir }: LoadedRun, file: string): Promise<string> {
   const { contactSheet } = await import("../../images/contact-sheet.js");
-  const { pictureFromFile } = await import("../../eval/picture-file.js");
+  const { convertImage, formatOfExtension, writableExtensions } = await import("../../images/output.js");
   const { writeFileAtomic } = await import("../../runs/atomic-write.js");
-  const source = { picture: await pictureFromFile(path.join(dir, record.input.source_image)), caption: "source" };
-  const rounds = await Promise.all(
-    record.rounds.map(async (round) => ({ picture: await pictureFromFile(path.join(dir, chosenOf(round).image)), caption: sheetCaption(round, record.kept_round) })),
-  );
-  await writeFileAtomic(file, await contactSheet([source, ...rounds]));
+  const extension = path.extname(file);
+  const format = extension === "" ? "png" : formatOfExtension(extension);
+  if (!format) throw new ReasonEditError("usage", `cannot write a contact sheet as ${extension}`, { hint: `use ${writableExtensions()}` });
+  const wanted = [
+    { file: record.input.source_image, caption: "source" },
+    ...record.rounds.map((round) => ({ file: chosenOf(round).image, caption: sheetCaption(round, record.kept_round) })),
+  ];
+  const tiles = (await Promise.all(wanted.map((tile) => keptTile(dir, tile.file, tile.caption)))).filter((tile) => tile !== undefined);
+  if (tiles.length === 0) {
+    throw new ReasonEditError("input_missing", `run ${record.id} kept no images to draw`, { hint: "it ran with --keep-images none; run it again with --keep-images all to see its rounds" });
+  }
+  const sheet = await contactSheet(tiles);
+  await writeFileAtomic(file, format === "png" ? sheet : await convertImage(sheet, format));
   return file;
+}
+
+async function keptTile(dir: string, file: string | null, caption: string) {
+  if (!file) return undefined;
+  const { pictureFromFile } = await import("../../eval/picture-file.js");
+  const picture = await pictureFromFile(path.join(dir, file)).catch(() => undefined);
+  return picture && { picture, caption };
 }
 
 function sheetCaption(round: RoundRecord, keptRound: number | null): string {

@@ -1,0 +1,126 @@
+// Prompts and folders: do the templates load, and can the cache and run records be written?
+import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { access, readdir, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { defaultCacheDir } from "../../cache/call-cache.js";
+import { MARKER_FILE } from "../../cache/cache-entry.js";
+import type { Settings } from "../../config/settings.js";
+import { ReasonEditError } from "../../errors.js";
+import { loadPromptSet, STEP_NAMES } from "../../reasoning/prompt-templates.js";
+import { defaultRunsRoot } from "../../runs/run-folder.js";
+import { firstLine } from "./http.js";
+import type { DoctorCheck } from "./types.js";
+
+export async function checkPrompts(dir: string | undefined): Promise<DoctorCheck> {
+  const base = { id: "prompts", label: "prompts" } as const;
+  try {
+    const set = await loadPromptSet(dir);
+    const custom = STEP_NAMES.filter((step) => !set[step].builtIn);
+    if (dir === undefined) return { ...base, status: "ok", detail: `built-in (${STEP_NAMES.length} templates)`, data: { custom: [] } };
+    const builtIn = STEP_NAMES.length - custom.length;
+    return {
+      ...base,
+      status: "ok",
+      detail: `${dir}: ${custom.map((step) => `${step}.md`).join(", ")}${builtIn > 0 ? `; built-in for the other ${builtIn}` : ""}`,
+      data: { dir, custom },
+    };
+  } catch (error) {
+    const known = ReasonEditError.is(error);
+    return {
+      ...base,
+      status: "fail",
+      kind: "config",
+      detail: known ? error.message : `cannot load the prompts: ${firstLine(error)}`,
+      fix: (known ? error.hint : undefined) ?? "check --prompts; see prompts/README.md",
+      ...(dir !== undefined ? { data: { dir } } : {}),
+    };
+  }
+}
+
+export async function checkCacheDir(settings: Settings, env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
+  const base = { id: "cache", label: "cache dir" } as const;
+  const dir = path.resolve(settings.cacheDir ?? defaultCacheDir(env));
+  if (!settings.cache && !settings.offline) return { ...base, status: "skip", detail: "off (--no-cache)", data: { dir } };
+  const probe = await probeFolder(dir);
+  if (settings.offline) {
+    if (probe.state === "exists") return { ...base, status: "ok", detail: `${dir} (--offline reads it)`, data: { dir } };
+    return {
+      ...base,
+      status: "fail",
+      kind: "config",
+      detail: `--offline answers only from the cache, and ${dir} ${probe.state === "unwritable" ? `is unusable: ${probe.reason}` : "does not exist"}`,
+      fix: "run once without --offline (with HF_TOKEN) to fill the cache, or point --cache-dir at a filled one",
+      data: { dir },
+    };
+  }
+  if (probe.state === "unwritable") {
+    return { ...base, status: "warn", detail: `${dir} is not writable (${probe.reason}): edits work, but nothing is cached`, fix: "choose another --cache-dir (or REASONEDIT_CACHE_DIR), or fix the folder's permissions", data: { dir } };
+  }
+  if (probe.state === "exists" && !(await isOursOrEmpty(dir))) {
+    return {
+      ...base,
+      status: "warn",
+      detail: `${dir} holds other files and no ${MARKER_FILE}: reasonedit will not cache there`,
+      fix: "point --cache-dir at a new or empty folder",
+      data: { dir },
+    };
+  }
+  return { ...base, status: "ok", detail: `${dir}${probe.state === "missing" ? " (created on first use)" : ""}`, data: { dir } };
+}
+
+export async function checkRunDir(settings: Settings, env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
+  const base = { id: "runs", label: "run dir" } as const;
+  const dir = path.resolve(settings.runDir ?? defaultRunsRoot(env));
+  const probe = await probeFolder(dir);
+  if (probe.state === "exists" || probe.state === "missing") {
+    return { ...base, status: "ok", detail: `${dir}${probe.state === "missing" ? " (created on first use)" : ""}`, data: { dir } };
+  }
+  return {
+    ...base,
+    status: "fail",
+    kind: "config",
+    detail: `${dir} is not writable (${probe.reason}): every edit keeps a run record there`,
+    fix: "choose another --run-dir (or REASONEDIT_RUN_DIR), or fix the folder's permissions",
+    data: { dir },
+  };
+}
+
+type FolderProbe = { state: "exists" } | { state: "missing" } | { state: "unwritable"; reason: string };
+
+/** Writes and removes a probe file in an existing folder; for a missing one, checks the nearest existing parent — creating nothing. */
+async function probeFolder(dir: string): Promise<FolderProbe> {
+  const info = await stat(dir).catch(() => undefined);
+  if (info !== undefined) {
+    if (!info.isDirectory()) return { state: "unwritable", reason: "it is a file" };
+    const probe = path.join(dir, `.reasonedit-doctor-${randomBytes(4).toString("hex")}`);
+    try {
+      await writeFile(probe, "");
+      await rm(probe, { force: true });
+      return { state: "exists" };
+    } catch (error) {
+      return { state: "unwritable", reason: firstLine(error) };
+    }
+  }
+  let parent = path.dirname(dir);
+  for (;;) {
+    const parentInfo = await stat(parent).catch(() => undefined);
+    if (parentInfo !== undefined) {
+      if (!parentInfo.isDirectory()) return { state: "unwritable", reason: `${parent} is a file` };
+      try {
+        await access(parent, constants.W_OK | constants.X_OK);
+        return { state: "missing" };
+      } catch {
+        return { state: "unwritable", reason: `cannot create folders in ${parent}` };
+      }
+    }
+    const next = path.dirname(parent);
+    if (next === parent) return { state: "unwritable", reason: "no existing parent folder" };
+    parent = next;
+  }
+}
+
+async function isOursOrEmpty(dir: string): Promise<boolean> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.length === 0 || names.includes(MARKER_FILE);
+}

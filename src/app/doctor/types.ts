@@ -1,0 +1,43 @@
+// What every doctor check returns, and the addresses the checks point users at.
+import type { Credentials, Settings } from "../../config/settings.js";
+
+export type CheckId = "node" | "sharp" | "token" | "token_valid" | "proxy" | "mllm" | "editor" | "prompts" | "cache" | "runs";
+/** ok: fine; warn: works, but worth knowing; fail: an edit would fail; skip: not applicable with these settings. */
+export type CheckStatus = "ok" | "warn" | "fail" | "skip";
+/** What a failure means for the exit code: config → 2 (fix your setup), service → 4 (a model is unserved or a server unreachable). */
+export type ProblemKind = "config" | "service";
+
+export interface DoctorCheck {
+  id: CheckId;
+  label: string;
+  status: CheckStatus;
+  detail: string;
+  /** What to do about a warn or fail. */
+  fix?: string;
+  /** Set on failures. */
+  kind?: ProblemKind;
+  data?: Record<string, unknown>;
+}
+
+export interface DoctorReport {
+  checks: DoctorCheck[];
+  /** 0 when nothing failed; 2 when a config problem failed (it wins: fix that first); else 4. */
+  exitCode: 0 | 2 | 4;
+}
+
+export interface DoctorOptions {
+  settings: Settings;
+  credentials: Credentials;
+  env: NodeJS.ProcessEnv;
+  /** Used for every HTTP check (the Hub, custom servers); tests route it to a loopback fake. Default: the global fetch. */
+  fetch?: typeof fetch;
+  /** Per HTTP check. Default: --timeout, at most 10 s. */
+  timeoutMs?: number;
+  /** Default: process.versions.node. */
+  nodeVersion?: string;
+}
+
+
+export const HUB_URL = "https://huggingface.co";
+export const TOKENS_URL = "https://huggingface.co/settings/tokens";
+export const NEW_TOKEN_URL = "https://huggingface.co/settings/tokens/new?ownUserPermissions=inference.serverless.write&tokenType=fineGrained";
