@@ -40,6 +40,8 @@ export interface BenchmarkSource<T extends PendingItem = PendingItem> {
   items: readonly T[];
   /** Items left out because reasonedit cannot run them (several input images), with why. */
   skipped: { where: string; reason: string }[];
+  /** The commit a Hub dataset was read at. */
+  commit?: string;
   materialise(chosen: readonly T[], signal?: AbortSignal): Promise<BenchmarkItem[]>;
 }
 

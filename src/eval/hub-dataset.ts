@@ -9,10 +9,13 @@ import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { pipeline } from "node:stream/promises";
+import type { Logger } from "pino";
 import { z } from "zod";
 import { MARKER_FILE, MARKER_TEXT, isOurMarker } from "../cache/cache-entry.js";
 import { ReasonEditError } from "../errors.js";
 import { formatBytes } from "../images/read-source.js";
+import { silentLogger } from "../logging.js";
+import { retryProviderCall } from "../providers/retry.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
 import type { BenchmarkSource } from "./benchmark.js";
 import { ANNOTATION_FILE, openKrisBenchmark, type KrisFiles } from "./kris-folder.js";
@@ -43,6 +46,11 @@ export interface HubDatasetOptions {
   signal?: AbortSignal;
   /** Progress lines (downloads) for a person. */
   say?: (line: string) => void;
+  /** Retries of a Hub call that failed for a passing reason (429, 5xx, a broken connection); 4 by default. */
+  maxRetries?: number;
+  /** The first retry's wait (it doubles each time); tests set 0. */
+  retryBaseDelayMs?: number;
+  logger?: Logger;
 }
 
 const ListingSchema = z.array(
@@ -75,7 +83,8 @@ export async function openHubBenchmark(spec: string, options: HubDatasetOptions)
   const parsed = parseHubSpec(spec);
   const hub = new HubClient(parsed.repo, options);
   let snapshot = await hub.snapshot(parsed.revision);
-  let chosen = chooseFiles(snapshot.listing, parsed.path);
+  const base = `${HUB_PREFIX}${parsed.repo}${parsed.explicitRevision ? `@${encodeURIComponent(parsed.revision)}` : ""}`;
+  let chosen = chooseFiles(snapshot.listing, parsed.path, base);
   if (chosen.kind === "none" && !parsed.explicitRevision) {
     const converted = await hub.snapshot(CONVERTED_PARQUET).catch((error: unknown) => {
       if (ReasonEditError.is(error) && error.code === "input_missing") return undefined;
@@ -83,15 +92,15 @@ export async function openHubBenchmark(spec: string, options: HubDatasetOptions)
     });
     if (converted) {
       snapshot = converted;
-      chosen = chooseFiles(converted.listing, parsed.path);
+      chosen = chooseFiles(converted.listing, parsed.path, `${HUB_PREFIX}${parsed.repo}@${encodeURIComponent(CONVERTED_PARQUET)}`);
     }
   }
   if (chosen.kind === "parquet") {
     const files = [];
     for (const file of chosen.files) files.push({ file: await hub.file(snapshot, file), name: file.path });
-    return openParquetBenchmark(files, { label: spec, imagesDir: path.join(hub.repoDir, "images", snapshot.commit) });
+    return { ...(await openParquetBenchmark(files, { label: spec, imagesDir: path.join(hub.repoDir, "images", snapshot.commit) })), commit: snapshot.commit };
   }
-  if (chosen.kind === "kris") return openKrisBenchmark(hubKrisFiles(hub, snapshot, chosen.root), spec);
+  if (chosen.kind === "kris") return { ...(await openKrisBenchmark(hubKrisFiles(hub, snapshot, chosen.root), spec)), commit: snapshot.commit };
   const where = parsed.path ? ` under ${parsed.path}` : "";
   throw new ReasonEditError("manifest", `${spec} has no parquet files and no KRIS-Bench ${ANNOTATION_FILE} folders${where} at ${snapshot.commit.slice(0, 12)}`, {
     hint: "eval reads a dataset's parquet files (GEdit-Bench's columns: key, task_type, instruction, input_image, ...) or KRIS-Bench's category folders",
@@ -100,16 +109,41 @@ export async function openHubBenchmark(spec: string, options: HubDatasetOptions)
 
 type Chosen = { kind: "parquet"; files: ListedFile[] } | { kind: "kris"; root: string; annotations: ListedFile[] } | { kind: "none" };
 
-function chooseFiles(listing: Listing, under: string): Chosen {
-  const inside = listing.filter((entry) => entry.type === "file" && (under === "" || entry.path === under || entry.path.startsWith(`${under}/`)));
+/** `/<path>` names a folder, a file, or the start of file names (`data/test` for data/test-00000-of-00001.parquet). */
+function isUnder(file: string, under: string): boolean {
+  return under === "" || file === under || file.startsWith(`${under}/`) || (file.startsWith(under) && /^[-_.]/.test(file.slice(under.length)));
+}
+
+function chooseFiles(listing: Listing, under: string, base: string): Chosen {
+  const inside = listing.filter((entry) => entry.type === "file" && isUnder(entry.path, under));
   const parquet = inside.filter((entry) => entry.path.endsWith(".parquet")).sort((a, b) => (a.path < b.path ? -1 : 1));
-  if (parquet.length > 0) return { kind: "parquet", files: parquet };
+  if (parquet.length > 0) return { kind: "parquet", files: onlyOneSplit(parquet, base) };
   const annotations = inside.filter((entry) => path.posix.basename(entry.path) === ANNOTATION_FILE && entry.path.includes("/"));
   if (annotations.length === 0) return { kind: "none" };
   // The category folders' parent: the shallowest folder that holds annotated folders.
   const parents = annotations.map((entry) => path.posix.dirname(path.posix.dirname(entry.path)));
   const root = parents.sort((a, b) => a.length - b.length)[0]!;
   return { kind: "kris", root: root === "." ? "" : root, annotations: annotations.filter((entry) => parentOf(entry.path) === (root === "." ? "" : root)) };
+}
+
+/** Split names the way `datasets` recognises them in file and folder names. */
+const SPLIT_IN_PATH = /(^|[/_.-])(train|training|test|testing|eval|evaluation|valid|validation|dev)(?=$|[/_.-])/i;
+
+/**
+ * One split's files: `datasets` names them data/<split>-00000-of-00003.parquet, the Hub's conversion lays them out as
+ * <config>/<split>/0000.parquet. Several splits (train and test, or one split of several configs) are never mixed.
+ */
+function onlyOneSplit(files: ListedFile[], base: string): ListedFile[] {
+  const splitOf = (file: string) => {
+    const match = SPLIT_IN_PATH.exec(file);
+    return match ? file.slice(0, match.index + match[1]!.length + match[2]!.length) : "";
+  };
+  const splits = [...new Set(files.map((file) => splitOf(file.path)))];
+  if (splits.length <= 1) return files;
+  const named = splits.map((split) => split || "(no split name)");
+  throw new ReasonEditError("usage", `${base} has ${splits.length} splits: ${named.join(", ")}`, {
+    hint: `name the one to run after the dataset, e.g. ${base}/${splits.find((split) => split !== "")}`,
+  });
 }
 
 function parentOf(file: string): string {
@@ -155,6 +189,7 @@ class HubClient {
     const base = options.fetch ?? fetch;
     this.fetch = async (input, init) => {
       const signal = options.signal && init?.signal ? AbortSignal.any([options.signal, init.signal]) : (options.signal ?? init?.signal ?? null);
+      this.lastFailure = undefined;
       const response = await base(input, { ...init, signal });
       this.lastFailure = response.ok ? undefined : { status: response.status, code: response.headers.get("x-error-code") ?? "" };
       return response;
@@ -262,14 +297,23 @@ class HubClient {
     return { hubUrl: this.hubUrl, fetch: this.fetch, ...(this.options.accessToken ? { accessToken: this.options.accessToken } : {}) };
   }
 
-  /** Runs one Hub call and turns what can go wrong into an error that says what to do. */
-  private async call<T>(what: string, revision: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (ReasonEditError.is(error) || this.options.signal?.aborted) throw error;
-      throw this.explain(error, what, revision);
-    }
+  /** Runs one Hub call, retrying passing failures, and turns what can go wrong into an error that says what to do. */
+  private call<T>(what: string, revision: string, run: () => Promise<T>): Promise<T> {
+    const attempt = async () => {
+      try {
+        return await run();
+      } catch (error) {
+        if (ReasonEditError.is(error) || this.options.signal?.aborted) throw error;
+        throw this.explain(error, what, revision);
+      }
+    };
+    return retryProviderCall(attempt, {
+      maxRetries: this.options.maxRetries ?? 4,
+      logger: this.options.logger ?? silentLogger,
+      provider: "the Hub",
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+      ...(this.options.retryBaseDelayMs !== undefined ? { baseDelayMs: this.options.retryBaseDelayMs } : {}),
+    });
   }
 
   private explain(error: unknown, what: string, revision: string): ReasonEditError {
@@ -282,7 +326,7 @@ class HubClient {
     const failure = this.lastFailure;
     if (!failure) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      return new ReasonEditError("provider_network", `cannot reach ${this.hubUrl} to ${what} of ${dataset}: ${cause?.code ?? cause?.message ?? message}`, {
+      return new ReasonEditError("provider_network", `could not ${what} of ${dataset} from ${this.hubUrl}: ${cause?.code ?? cause?.message ?? message}`, {
         hint: "check the network (and HF_ENDPOINT); a dataset downloaded before also runs with --offline",
       });
     }
@@ -300,7 +344,10 @@ class HubClient {
       });
     }
     if (failure.status === 401) return new ReasonEditError("provider_auth", `the Hub refused HF_TOKEN (HTTP 401) for ${dataset}`, { hint: "create a new token at https://huggingface.co/settings/tokens" });
+    const transient = failure.status === 429 || failure.status === 408 || failure.status >= 500;
     return new ReasonEditError(failure.status === 429 ? "provider_rate_limited" : "provider_unavailable", `the Hub answered HTTP ${failure.status} to ${what} of ${dataset}`, {
+      status: failure.status,
+      retryable: transient,
       hint: "try again later; a dataset downloaded before also runs with --offline",
     });
   }

@@ -2,6 +2,7 @@
 // runs, and puts only their images on disk.
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
+import type { Logger } from "pino";
 import { sha256Hex } from "../cache/cache-key.js";
 import { ReasonEditError } from "../errors.js";
 import { openJsonlBenchmark, type BenchmarkItem, type BenchmarkShape, type BenchmarkSource } from "./benchmark.js";
@@ -20,6 +21,10 @@ export interface LoadBenchmarkOptions {
   selection: Selection;
   signal?: AbortSignal;
   say?: (line: string) => void;
+  /** For Hub calls; see HubDatasetOptions. */
+  maxRetries?: number;
+  retryBaseDelayMs?: number;
+  logger?: Logger;
 }
 
 export interface LoadedBenchmark {
@@ -29,25 +34,20 @@ export interface LoadedBenchmark {
   /** How many runnable items the benchmark has before --language, --categories, --sample and --limit. */
   total: number;
   skipped: BenchmarkSource["skipped"];
+  commit?: string;
 }
 
 export async function loadBenchmark(spec: string, options: LoadBenchmarkOptions): Promise<LoadedBenchmark> {
   const source: BenchmarkSource = await openSource(spec, options);
   const chosen = selectItems(source.items, options.selection, source.label);
   const items = await source.materialise(chosen, options.signal);
-  return { label: source.label, shape: source.shape, items, total: source.items.length, skipped: source.skipped };
+  return { label: source.label, shape: source.shape, items, total: source.items.length, skipped: source.skipped, ...(source.commit ? { commit: source.commit } : {}) };
 }
 
 async function openSource(spec: string, options: LoadBenchmarkOptions): Promise<BenchmarkSource> {
   if (isHubSpec(spec)) {
-    return openHubBenchmark(spec, {
-      cacheDir: options.cacheDir,
-      offline: options.offline,
-      ...(options.hubUrl ? { hubUrl: options.hubUrl } : {}),
-      ...(options.accessToken ? { accessToken: options.accessToken } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.say ? { say: options.say } : {}),
-    });
+    const { cwd: _cwd, selection: _selection, ...hubOptions } = options;
+    return openHubBenchmark(spec, hubOptions);
   }
   const absolute = path.resolve(options.cwd, spec);
   const info = await stat(absolute).catch(() => undefined);

@@ -1,10 +1,10 @@
 // Benchmarks stored as parquet (GEdit-Bench on the Hub, or any dataset with an instruction and an embedded image):
 // the text columns are read for every row, the image column only for the rows an eval runs.
-import { readdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type FileMetaData } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
-import { writeFileAtomic } from "../runs/atomic-write.js";
 import { benchmarkError, itemFields, RowSchema, withSlugs, type BenchmarkItem, type BenchmarkShape, type BenchmarkSource, type PendingItem } from "./benchmark.js";
 
 /** Column names each item field is read from, first match wins: GEdit-Bench's own, then common alternatives. */
@@ -129,7 +129,8 @@ async function writeImages(
     const missing: ParquetItem[] = [];
     for (const item of wanted) {
       const name = existing.get(item.row);
-      if (name) paths.set(item, path.join(folder, name));
+      const size = name ? ((await stat(path.join(folder, name)).catch(() => undefined))?.size ?? 0) : 0;
+      if (name && size > 0) paths.set(item, path.join(folder, name));
       else missing.push(item);
     }
     if (missing.length > 0) await extractImages(file, layout, metadata, missing, folder, paths, options.label);
@@ -139,10 +140,20 @@ async function writeImages(
 
 async function existingImages(folder: string): Promise<Map<number, string>> {
   const names = await readdir(folder).catch(() => [] as string[]);
-  return new Map(names.flatMap((name) => {
+  const found = new Map<number, string>();
+  for (const name of names) {
     const match = /^row-(\d+)\.[a-z]+$/.exec(name);
-    return match ? [[Number(match[1]), name] as [number, string]] : [];
-  }));
+    if (match) found.set(Number(match[1]), name);
+  }
+  return found;
+}
+
+/** Temp file then rename, so a reader never sees half an image; no fsync: a lost file is taken out of the parquet again. */
+async function writeWhole(target: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const temp = `${target}.${randomBytes(6).toString("hex")}.tmp`;
+  await writeFile(temp, bytes);
+  await rename(temp, target);
 }
 
 async function extractImages(
@@ -165,7 +176,7 @@ async function extractImages(
       const bytes = imageBytes(records[item.row - rowStart]?.[layout.image.column], layout.image.nested);
       if (!bytes) throw benchmarkError(`${label} ${item.where}: ${layout.image.column} holds no image`, "check the dataset row; every item needs its input image");
       const target = path.join(folder, `row-${item.row}.${extensionOf(bytes)}`);
-      await writeFileAtomic(target, bytes);
+      await writeWhole(target, bytes);
       paths.set(item, target);
     }
   }

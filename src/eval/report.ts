@@ -94,6 +94,10 @@ export interface ReportSettings {
   chain: string;
   candidates: number;
   seed: number;
+  /** Which items ran: the benchmark's runnable total, how many ran, how many it holds that cannot run, and the filters. */
+  items?: { total: number; run: number; skipped: number; language?: string; categories?: string[]; sample?: number; limit?: number };
+  /** The commit a Hub dataset was read at. */
+  benchmark_commit?: string;
 }
 
 export interface Gate {

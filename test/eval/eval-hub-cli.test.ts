@@ -61,6 +61,9 @@ describe("reasonedit eval hf://datasets/…", () => {
     expect(first.stderr).toMatch(/running 2 of 6 items/);
     expect(await itemsOf("first")).toEqual(["a1/en", "a1/cn"]);
     expect(counts.first!.downloads).toBeGreaterThan(0);
+    const report = JSON.parse(await readFile(path.join(home, "first", "report.json"), "utf8")) as { settings: Record<string, unknown> };
+    expect(report.settings.items).toEqual({ total: 6, run: 2, skipped: 0, limit: 2 });
+    expect(report.settings.benchmark_commit).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it("does not download again on the second run, and replays the model calls from the cache", async () => {

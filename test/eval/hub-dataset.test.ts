@@ -20,6 +20,9 @@ beforeAll(async () => {
   hub.addDataset("stepfun-ai/GEdit-Bench", { "README.md": "---\nlicense: apache-2.0\n---\n# GEdit-Bench\n", ".gitattributes": "*.parquet filter=lfs", [PARQUET]: await geditParquet(GEDIT_ROWS, { rowGroupSize: 4 }) });
   hub.addDataset("someone/kris", { "README.md": "# KRIS", ...(await krisFiles("KRIS_Bench")) });
   hub.addDataset("someone/no-instructions", { "data/train.parquet": await geditParquet(GEDIT_ROWS, { omit: "instruction" }) });
+  hub.addDataset("someone/splits", { "data/train-00000-of-00001.parquet": await geditParquet(GEDIT_ROWS.slice(0, 2)), "data/test-00000-of-00001.parquet": await geditParquet(GEDIT_ROWS.slice(2)) });
+  hub.addDataset("someone/converted", { "README.md": "# images and a CSV the Hub converted" });
+  hub.addDataset("someone/converted", { "default/train/0000.parquet": await geditParquet(GEDIT_ROWS.slice(4)) }, { branch: "refs/convert/parquet" });
   hub.addDataset("someone/private", { [PARQUET]: await geditParquet() }, { private: true });
   home = await mkdtemp(path.join(tmpdir(), "reasonedit-hub-"));
 });
@@ -30,7 +33,7 @@ afterAll(async () => {
 });
 
 function options(cacheDir: string, extra: Partial<LoadBenchmarkOptions> = {}): LoadBenchmarkOptions {
-  return { cwd: home, cacheDir: path.join(home, cacheDir), offline: false, hubUrl: hub.url, selection: { seed: 0 }, ...extra };
+  return { cwd: home, cacheDir: path.join(home, cacheDir), offline: false, hubUrl: hub.url, selection: { seed: 0 }, retryBaseDelayMs: 0, ...extra };
 }
 
 async function digestOf(file: string): Promise<string> {
@@ -123,7 +126,39 @@ describe("benchmarks from the Hub", () => {
       message: expect.stringMatching(/data\/train\.parquet has no instruction \(its columns: task_type, key, instruction_language, input_image, Intersection_exist\)/),
     });
     await expect(loadBenchmark(GEDIT, options("c6", { offline: true }))).rejects.toMatchObject({ code: "cache_miss", hint: expect.stringMatching(/without --offline/) });
-    await expect(loadBenchmark(GEDIT, options("c6", { hubUrl: "http://127.0.0.1:9" }))).rejects.toMatchObject({ code: "provider_network", message: expect.stringMatching(/cannot reach http:\/\/127\.0\.0\.1:9/) });
+    await expect(loadBenchmark(GEDIT, options("c6", { hubUrl: "http://127.0.0.1:9" }))).rejects.toMatchObject({ code: "provider_network", message: expect.stringMatching(/could not look up main of .* from http:\/\/127\.0\.0\.1:9/) });
+  });
+
+  it("retries what passes (5xx, 429, a download cut short) and says so when the retries run out", async () => {
+    hub.fail("info", 502);
+    hub.fail("tree", 429);
+    hub.fail("bridge", "truncate", 503);
+    const before = hub.requestsOf("bridge").length;
+    const loaded = await loadBenchmark(GEDIT, options("c9"));
+    expect(loaded.items).toHaveLength(6);
+    expect(hub.requestsOf("bridge").length - before).toBe(3);
+    expect(await readdir(path.join(home, "c9", "datasets", "stepfun-ai", "GEdit-Bench", "snapshots", (await readdir(path.join(home, "c9", "datasets", "stepfun-ai", "GEdit-Bench", "snapshots")))[0]!, "data"))).toEqual(["train-00000-of-00001.parquet"]); // no partial file left
+
+    hub.fail("info", 503, 503);
+    const infos = hub.requestsOf("info").length;
+    await expect(loadBenchmark(GEDIT, options("c10", { maxRetries: 1 }))).rejects.toMatchObject({ code: "provider_unavailable", message: expect.stringMatching(/the Hub answered HTTP 503 to look up main/) });
+    expect(hub.requestsOf("info").length - infos).toBe(2);
+  });
+
+  it("never mixes splits: several are an error naming them, and /<split> picks one", async () => {
+    await expect(loadBenchmark("hf://datasets/someone/splits", options("c11"))).rejects.toMatchObject({
+      code: "usage",
+      message: "hf://datasets/someone/splits has 2 splits: data/test, data/train",
+      hint: "name the one to run after the dataset, e.g. hf://datasets/someone/splits/data/test",
+    });
+    const test = await loadBenchmark("hf://datasets/someone/splits/data/test", options("c11"));
+    expect(test.items.map((item) => item.key)).toEqual(["b2", "b2", "c3", "c3"]);
+  });
+
+  it("falls back to the Hub's own parquet conversion when main has no parquet file", async () => {
+    const loaded = await loadBenchmark("hf://datasets/someone/converted", options("c12"));
+    expect(loaded.items.map((item) => `${item.key}/${item.language}`)).toEqual(["c3/en", "c3/cn"]);
+    expect(hub.requestsOf("info").at(-1)!.path).toMatch(/\/revision\/refs%2Fconvert%2Fparquet\?/);
   });
 
   it("parses hf:// specs with a revision and a folder", () => {

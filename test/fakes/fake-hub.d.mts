@@ -27,6 +27,8 @@ export interface FakeHub {
   url: string;
   requests: HubRequest[];
   requestsOf(kind: HubRequestKind): HubRequest[];
+  /** The next requests of this kind fail, one fault each: an HTTP status (an HTML error page, as the CDN sends) or "truncate" (the bridge drops the connection halfway through the body). */
+  fail(kind: HubRequestKind, ...faults: (number | "truncate")[]): void;
   /** Adds a commit holding exactly these files and points the branch (main by default) at it; returns the commit sha. */
   addDataset(repo: string, files: Record<string, string | Uint8Array>, options?: FakeDatasetOptions): string;
   close(): Promise<void>;

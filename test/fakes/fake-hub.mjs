@@ -29,7 +29,7 @@ const LFS_THRESHOLD = 10 * 1024;
  * @returns {Promise<import("./fake-hub.d.mts").FakeHub>}
  */
 export async function startFakeHub(options = {}) {
-  const state = { datasets: new Map(), requests: [], pageSize: options.pageSize ?? 1000, token: options.token, url: "" };
+  const state = { datasets: new Map(), requests: [], pageSize: options.pageSize ?? 1000, token: options.token, url: "", faults: new Map() };
   const server = createServer((req, res) => {
     try {
       handle(state, req, res);
@@ -45,6 +45,7 @@ export async function startFakeHub(options = {}) {
     url: state.url,
     requests: state.requests,
     requestsOf: (kind) => state.requests.filter((request) => request.kind === kind),
+    fail: (kind, ...faults) => void state.faults.set(kind, [...(state.faults.get(kind) ?? []), ...faults]),
     addDataset: (repo, files, datasetOptions = {}) => {
       const dataset = state.datasets.get(repo) ?? { branches: new Map(), commits: new Map(), gated: datasetOptions.gated ?? false, private: datasetOptions.private ?? false };
       const commit = commitOf(repo, files);
@@ -75,6 +76,9 @@ function handle(state, req, res) {
     const match = pattern.exec(path);
     if (!match) continue;
     state.requests.push({ kind, method: req.method ?? "GET", path: `${path}${url.search}`, headers: { ...req.headers }, at: Date.now() });
+    const fault = state.faults.get(kind)?.shift();
+    if (fault === "truncate") return truncate(state, match[1], res);
+    if (fault !== undefined) return answerFault(res, fault);
     if (kind === "bridge") return answerBridge(state, match[1], req, res);
     const repo = decodeURIComponent(match[1]);
     const revision = decodeURIComponent(match[2]);
@@ -177,6 +181,21 @@ function answerBridge(state, hash, req, res) {
   }
   res.writeHead(403, { "content-type": "application/xml" });
   res.end("<Error><Code>AccessDenied</Code></Error>");
+}
+
+/** What the Hub's CDN sends when it is overloaded: an HTML page, not the Hub's JSON. */
+function answerFault(res, status) {
+  const text = `<html><head><title>${status}</title></head><body><center><h1>${status}</h1></center></body></html>`;
+  res.writeHead(status, { "content-type": "text/html", "content-length": String(Buffer.byteLength(text)), ...(status === 429 ? { "retry-after": "0" } : {}) });
+  res.end(text);
+}
+
+/** The connection drops halfway through the body (content-length promises the whole file). */
+function truncate(state, hash, res) {
+  const entry = [...state.datasets.values()].flatMap((dataset) => [...dataset.commits.values()].flatMap((entries) => [...entries.values()])).find((candidate) => candidate.xetHash === hash);
+  const bytes = entry?.bytes ?? Buffer.alloc(1024);
+  res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(bytes.length) });
+  res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.destroy());
 }
 
 function sendBytes(req, res, bytes, headers) {

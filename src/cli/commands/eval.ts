@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { describeReport, EXIT, ReasonEditError } from "../../errors.js";
 import type { BenchmarkItem } from "../../eval/benchmark.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_JUDGE, type EvalOptions, type MetricName } from "../../eval/eval-options.js";
+import type { LoadedBenchmark } from "../../eval/load-benchmark.js";
 import type { ModeOutcome } from "../../eval/outcome.js";
 import type { ReportFiles } from "../../eval/report-files.js";
 import type { EvalReport } from "../../eval/report.js";
@@ -58,18 +59,27 @@ async function runEvalCommand(benchmark: string, cmd: Command, io: CliIo): Promi
   const { resolveEvalOptions } = await import("../../eval/eval-options.js");
   const options = resolveEvalOptions(evalFlags(cmd), io.env, benchmark, io.cwd);
   await checkCredentials(context, options);
-  const items = await withInterrupt(io, context.say, (signal) => loadItems(benchmark, options, context, signal));
+  const loaded = await withInterrupt(io, context.say, (signal) => loadItems(benchmark, options, context, signal));
+  const items = loaded.items;
   await assertImagesExist(items, benchmark);
   const { chooseMetric } = await import("../../eval/eval-options.js");
   const { looksLikeKris } = await import("../../eval/kris.js");
   const { categoriesOf } = await import("../../eval/benchmark.js");
-  const metric = chooseMetric(options, looksLikeKris(categoriesOf(items)));
+  const metric = chooseMetric(options, loaded.shape === "kris" || looksLikeKris(categoriesOf(items)));
   if (sameModel(context, options)) context.say(`warning: the judge ${options.judge} is also the reflection MLLM, so the loop is graded by itself`);
-  const report = await withInterrupt(io, context.say, (signal) => evaluate(benchmark, items, { options, metric }, context, signal));
+  const report = withProvenance(await withInterrupt(io, context.say, (signal) => evaluate(benchmark, items, { options, metric }, context, signal)), loaded, options);
   const files = await writeReportFiles(options.outDir, report);
   for (const line of summaryLines(report, files)) context.say(line);
   if (context.settings.json) io.stdout.write(`${JSON.stringify(summaryJson(report, files))}\n`);
   return exitCodeOf(report, context);
+}
+
+/** Which of the benchmark's items ran and why, and the dataset commit, so a report says what it measured. */
+function withProvenance(report: EvalReport, loaded: LoadedBenchmark, options: EvalOptions): EvalReport {
+  const { language, categories, sample, limit } = options;
+  const filters = { ...(language ? { language } : {}), ...(categories ? { categories } : {}), ...(sample !== undefined ? { sample } : {}), ...(limit !== undefined ? { limit } : {}) };
+  const items = { total: loaded.total, run: loaded.items.length, skipped: loaded.skipped.length, ...filters };
+  return { ...report, settings: { ...report.settings, items, ...(loaded.commit ? { benchmark_commit: loaded.commit } : {}) } };
 }
 
 /** Each mode sets thinking and reflection itself; a global switch would silently make two modes the same. */
@@ -89,7 +99,7 @@ function evalFlags(cmd: Command): Record<string, unknown> {
 }
 
 /** The benchmark's chosen items, their images on disk (a Hub dataset is downloaded into the cache first). */
-async function loadItems(benchmark: string, options: EvalOptions, context: CommandContext, signal: AbortSignal): Promise<BenchmarkItem[]> {
+async function loadItems(benchmark: string, options: EvalOptions, context: CommandContext, signal: AbortSignal): Promise<LoadedBenchmark> {
   const { loadBenchmark } = await import("../../eval/load-benchmark.js");
   const { defaultCacheDir } = await import("../../cache/call-cache.js");
   const { settings, credentials, io } = context;
@@ -109,10 +119,12 @@ async function loadItems(benchmark: string, options: EvalOptions, context: Comma
     },
     signal,
     say: context.say,
+    maxRetries: settings.maxRetries,
+    logger: context.logger,
   });
   if (loaded.skipped.length > 0) context.say(`skipped ${loaded.skipped.length} item${loaded.skipped.length === 1 ? "" : "s"} of ${benchmark}: ${loaded.skipped[0]!.where}: ${loaded.skipped[0]!.reason}${loaded.skipped.length > 1 ? ", …" : ""}`);
   if (loaded.items.length < loaded.total) context.say(`running ${loaded.items.length} of ${loaded.total} items of ${benchmark}`);
-  return loaded.items;
+  return loaded;
 }
 
 async function checkCredentials(context: CommandContext, options: EvalOptions): Promise<void> {
