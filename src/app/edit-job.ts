@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { KeepImages } from "../config/settings.js";
 import { errorReport, isAbortError, ReasonEditError } from "../errors.js";
-import { DEFAULT_MAX_PIXELS, loadInput, openPixels, type InputImage } from "../images/input.js";
+import { DEFAULT_MAX_PIXELS, loadInput, openFullResolution, withFullResolution, type InputImage } from "../images/input.js";
 import { sizeAfterOps } from "../loop/op-bounds.js";
 import { assertNotInput, defaultOutputPath, encodeOutput, encodePixelsOutput, outputFormatFor } from "../images/output.js";
 import { pixelsOf, readRgb, type RgbImage } from "../images/rgb.js";
@@ -14,7 +14,7 @@ import type { Editor, Picture, Reasoner, Workbench } from "../loop/types.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
 import { seedOfUnfinishedRun } from "../runs/earlier-run.js";
 import { prepareFolder } from "../runs/prepare-folder.js";
-import { RunFolder, newRunId, sha256, stepRecord, totalsOf } from "../runs/run-folder.js";
+import { RunFolder, newRunId, stepRecord, totalsOf } from "../runs/run-folder.js";
 import { RUN_SCHEMA, type RoundRecord, type RunRecord, type RunStatus } from "../runs/run-record.js";
 
 export interface EditJob {
@@ -81,7 +81,7 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   const folder = new RunFolder(job.runDir ?? `${job.runsRoot}/${newRunId(input.label)}`, { keepImages: job.keepImages ?? "all", imageLongSide: mllmLongSideFor(input) });
   await prepareFolders(job, outputPath, folder);
   const source = await shapeForEditor(input);
-  const inputHash = sha256(input.pixels.data);
+  const inputHash = input.sha256;
   const seed = job.reuseEarlierSeed ? await seedOfUnfinishedRun(job.runsRoot, input.label, { sha256: inputHash, instruction: job.instruction }) : undefined;
   if (seed !== undefined) services.logger.info({ seed }, "reusing the seed of an unfinished earlier run of this edit, so its finished calls come from the cache");
   const settled: EditJob = seed === undefined ? job : { ...job, loop: { ...job.loop, seed }, settingsForRecord: { ...job.settingsForRecord, seed } };
@@ -112,9 +112,12 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   const status = loop.accepted ? "accepted" : "not_accepted";
   let outputBytes = 0;
   try {
-    const result = await chooseResult(loop, input);
     const format = outputFormatFor(outputPath, input);
-    const bytes = "pixels" in result ? await encodePixelsOutput(result.pixels, input, format) : await encodeOutput(result.picture, input, format, result.size);
+    // The only full-resolution work of a job, a few at a time across a batch: each holds tens of MB for a 12 MP photo.
+    const bytes = await withFullResolution(async () => {
+      const result = await chooseResult(loop, input);
+      return "pixels" in result ? encodePixelsOutput(result.pixels, input, format) : encodeOutput(result.picture, input, format, result.size);
+    });
     await writeOutput(outputPath, bytes, services.stdout);
     outputBytes = outputPath === "-" ? 0 : bytes.length;
   } catch (error) {
@@ -231,7 +234,7 @@ async function chooseResult(
   const size = geometric ? sizeAfterOps({ width: input.width, height: input.height }, loop.ops) : undefined;
   if (loop.kept < 0) {
     const { applyOps } = await import("../images/ops.js");
-    const full = await openPixels(input.pixels).png().toBuffer({ resolveWithObject: true });
+    const full = await openFullResolution(input).png().toBuffer({ resolveWithObject: true });
     const picture = await applyOps({ bytes: full.data, mimeType: "image/png", width: full.info.width, height: full.info.height }, loop.ops);
     return { picture, size: { width: picture.width, height: picture.height } };
   }
@@ -249,8 +252,7 @@ async function chooseResult(
 async function preserveAtFullSize(kept: Picture, input: InputImage): Promise<RgbImage> {
   const { preservePixels } = await import("../images/preserve.js");
   const full = { width: input.width, height: input.height };
-  const base: RgbImage =
-    input.pixels.channels === 3 ? input.pixels : await readRgb(openPixels(input.pixels).flatten({ background: "#ffffff" }));
+  const base = await readRgb(openFullResolution(input).flatten({ background: "#ffffff" }));
   const upscaled = await pixelsOf(kept.bytes, full);
   const restored = await preservePixels(base, upscaled);
   return restored?.image ?? upscaled;

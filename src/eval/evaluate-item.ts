@@ -3,7 +3,7 @@ import path from "node:path";
 import { runEditJob, type EditJobResult, type EditServices } from "../app/edit-job.js";
 import type { KeepImages } from "../config/settings.js";
 import { errorReport, EXIT, ReasonEditError, type CallSpend } from "../errors.js";
-import { loadInput, openPixels, type InputImage } from "../images/input.js";
+import { loadInput, openFullResolution, type InputImage } from "../images/input.js";
 import type { LoopResult, LoopSettings } from "../loop/run-edit-loop.js";
 import { roundValue, selectBest } from "../loop/policies.js";
 import { missingIfInvalid, stepCallsOf, sumSpend, tallyCalls } from "../loop/step-calls.js";
@@ -65,7 +65,7 @@ export async function evaluateItem(item: BenchmarkItem, context: EvalContext): P
 }
 
 async function writeSource(outDir: string, relative: string, input: InputImage): Promise<Picture> {
-  const bytes = await openPixels(input.pixels).png().toBuffer();
+  const bytes = await openFullResolution(input).png().toBuffer();
   await writeFileAtomic(path.join(outDir, relative), bytes);
   return { bytes, mimeType: "image/png", width: input.width, height: input.height };
 }
