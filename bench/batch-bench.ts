@@ -1,8 +1,11 @@
 // The batch benchmark: `reasonedit batch` (the built CLI, in a child process) over N items at -j 32 against a
 // loopback fake with fixed latencies. Reports throughput as a share of the ideal (concurrency ÷ the per-item
-// critical path) and the child's peak RSS at 500 and 2,000 items, which should be flat in the number of items.
+// critical path), CPU time per item and the child's peak RSS at 500 and 2,000 items, which should be flat in the
+// number of items. --image picks the inputs: tiny 64×48 PNGs (the default), 160×120 thumbnails (PNG) or 4032×3024
+// phone photos (JPEG q90 made from fixtures/coffee.png); each item has its own bytes.
 //
-//   node dist/bench/batch-bench.js [--items 500,2000] [--concurrency 32] [--chat-ms 200] [--edit-ms 500] [--bin dist/src/bin.js]
+//   node dist/bench/batch-bench.js [--items 500,2000] [--concurrency 32 | 16,32] [--image tiny|thumb|photo]
+//                                  [--chat-ms 200] [--edit-ms 500] [--bin dist/src/bin.js]
 //                                  [--cpu-prof DIR]   (the child writes a V8 CPU profile of its main thread into DIR)
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -15,10 +18,10 @@ import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { editorSize } from "../src/images/shape.js";
 import { BIN } from "./support/paths.js";
+import { IMAGE_KINDS, writeItemImages, type ImageKind } from "./support/items.js";
 import { ms, seconds, table } from "./support/stats.js";
 
 const AIMS = { idealSharePct: 90, peakRssMb: 300, flatPct: 15 };
-const IMAGE = { width: 64, height: 48 };
 
 /** One reply that every reasoning step accepts (each step's schema reads its own fields): each item needs one edit. */
 const CHAT_REPLY = JSON.stringify({
@@ -42,6 +45,7 @@ const CHAT_REPLY = JSON.stringify({
 interface BenchOptions {
   items: number[];
   concurrency: number;
+  image: ImageKind;
   chatMs: number;
   editMs: number;
   bin: string;
@@ -74,8 +78,8 @@ interface LeanFake {
   close(): Promise<void>;
 }
 
-async function startLeanFake(chatMs: number, editMs: number): Promise<LeanFake> {
-  const target = editorSize(IMAGE.width, IMAGE.height);
+async function startLeanFake(chatMs: number, editMs: number, image: ImageKind): Promise<LeanFake> {
+  const target = editorSize(IMAGE_KINDS[image].width, IMAGE_KINDS[image].height);
   const edited = await sharp({ create: { ...target, channels: 3, background: { r: 200, g: 40, b: 40 } } }).png().toBuffer();
   const state = { requests: 0, firstRequestAt: undefined as number | undefined };
   const server = createServer((request, response) => void answer(request, response));
@@ -124,15 +128,11 @@ function closeServer(server: Server): Promise<void> {
 
 // ---- the run ------------------------------------------------------------------------------------------------
 
-/** A manifest of `count` rows over as many distinct 64×48 PNGs, in its own folder. */
-async function writeManifest(dir: string, count: number): Promise<string> {
+/** A manifest of `count` rows over as many distinct images, in its own folder. */
+async function writeManifest(dir: string, count: number, image: ImageKind): Promise<string> {
   await mkdir(path.join(dir, "images"), { recursive: true });
-  const rows: string[] = [];
-  for (let k = 0; k < count; k++) {
-    const background = { r: k % 256, g: (k * 7) % 256, b: (k * 13) % 256 };
-    await sharp({ create: { ...IMAGE, channels: 3, background } }).png().toFile(path.join(dir, "images", `${k}.png`));
-    rows.push(JSON.stringify({ id: `item-${k}`, image: `images/${k}.png`, instruction: "paint the wall red" }));
-  }
+  const files = await writeItemImages(path.join(dir, "images"), count, image);
+  const rows = files.map((file, k) => JSON.stringify({ id: `item-${k}`, image: `images/${file}`, instruction: "paint the wall red" }));
   const manifest = path.join(dir, "manifest.jsonl");
   await writeFile(manifest, `${rows.join("\n")}\n`);
   return manifest;
@@ -149,8 +149,8 @@ process.on("exit", () => {
 `;
 
 async function runBatch(options: BenchOptions, fake: LeanFake, workDir: string, items: number): Promise<BatchRun> {
-  const dir = path.join(workDir, `n${items}`);
-  const manifest = await writeManifest(dir, items);
+  const dir = path.join(workDir, `j${options.concurrency}-n${items}`);
+  const manifest = await writeManifest(dir, items, options.image);
   const probe = path.join(workDir, "probe.mjs");
   await writeFile(probe, PROBE);
   const requestsBefore = fake.requests;
@@ -204,7 +204,7 @@ function report(options: BenchOptions, runs: BatchRun[]): void {
   const critical = criticalPathMs(options);
   const ideal = options.concurrency / (critical / 1000);
   console.log(
-    `Batch: -j ${options.concurrency}, chat ${options.chatMs} ms, edit ${options.editMs} ms, critical path ${ms(critical)} per item ` +
+    `Batch of ${options.image} items (${IMAGE_KINDS[options.image].label}): -j ${options.concurrency}, chat ${options.chatMs} ms, edit ${options.editMs} ms, critical path ${ms(critical)} per item ` +
       `(think → edit → assess → conclude) → ideal ${ideal.toFixed(1)} items/s; ${cpus().length} CPUs`,
   );
   console.log(
@@ -245,20 +245,23 @@ function report(options: BenchOptions, runs: BatchRun[]): void {
 
 const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
 
-function readOptions(): BenchOptions {
+function readOptions(): Omit<BenchOptions, "concurrency"> & { concurrency: number[] } {
   const { values } = parseArgs({
     options: {
       items: { type: "string", default: "500,2000" },
       concurrency: { type: "string", default: "32" },
+      image: { type: "string", default: "tiny" },
       "chat-ms": { type: "string", default: "200" },
       "edit-ms": { type: "string", default: "500" },
       bin: { type: "string", default: BIN },
       "cpu-prof": { type: "string" },
     },
   });
+  if (!(values.image in IMAGE_KINDS)) throw new Error(`--image must be one of ${Object.keys(IMAGE_KINDS).join(", ")}`);
   return {
     items: values.items.split(",").map(Number),
-    concurrency: Number(values.concurrency),
+    concurrency: values.concurrency.split(",").map(Number),
+    image: values.image as ImageKind,
     chatMs: Number(values["chat-ms"]),
     editMs: Number(values["edit-ms"]),
     bin: path.resolve(values.bin),
@@ -267,14 +270,17 @@ function readOptions(): BenchOptions {
 }
 
 async function main(): Promise<void> {
-  const options = readOptions();
+  const { concurrency: levels, ...common } = readOptions();
   const workDir = await mkdtemp(path.join(tmpdir(), "reasonedit-batch-bench-"));
-  const fake = await startLeanFake(options.chatMs, options.editMs);
+  const fake = await startLeanFake(common.chatMs, common.editMs, common.image);
   try {
-    const runs: BatchRun[] = [];
-    for (const items of options.items) runs.push(await runBatch(options, fake, workDir, items));
-    report(options, runs);
-    if (runs.some((run) => run.exitCode !== 0 || run.accepted !== run.items)) process.exitCode = 1;
+    for (const concurrency of levels) {
+      const options = { ...common, concurrency };
+      const runs: BatchRun[] = [];
+      for (const items of options.items) runs.push(await runBatch(options, fake, workDir, items));
+      report(options, runs);
+      if (runs.some((run) => run.exitCode !== 0 || run.accepted !== run.items)) process.exitCode = 1;
+    }
   } finally {
     await fake.close();
     await rm(workDir, { recursive: true, force: true });

@@ -27,6 +27,11 @@ async function main(): Promise<void> {
   console.log("JSON summary:");
   console.log(JSON.stringify(summary(machine, latency, payloads, startup), null, 2));
   await runBenchScript("batch-bench.js", "Batch benchmark");
+  // CPU and memory per item at the sizes users batch: -j 16 and -j 32; REASONEDIT_BENCH_ITEMS shortens them.
+  const items = process.env.REASONEDIT_BENCH_ITEMS ?? "64";
+  for (const image of ["thumb", "photo"]) {
+    await runBenchScript("batch-bench.js", `Batch benchmark, ${image} items`, ["--image", image, "--items", items, "--concurrency", "16,32"]);
+  }
   await runBenchScript("batch-rows-bench.js", "Batch rows benchmark (memory in the number of rows)");
 }
 
@@ -199,7 +204,7 @@ function summary(machine: object, latency: LatencyReport, payloads: PayloadRepor
 }
 
 /** The batch benchmarks are other engineers'; run each when it has been built, and pass its output through. */
-async function runBenchScript(name: string, title: string): Promise<void> {
+async function runBenchScript(name: string, title: string, args: string[] = []): Promise<void> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), name);
   if (!existsSync(script)) {
     console.log(`\n(${title} not built: dist/bench/${name} is absent)`);
@@ -207,7 +212,7 @@ async function runBenchScript(name: string, title: string): Promise<void> {
   }
   console.log(`\n${title} (dist/bench/${name}):`);
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { stdio: "inherit" });
+    const child = spawn(process.execPath, [script, ...args], { stdio: "inherit" });
     child.on("error", reject);
     child.on("exit", resolve);
   });

@@ -21,9 +21,11 @@ export type ErrorCode =
   | "input_missing"
   | "input_unreadable"
   | "input_not_image"
+  | "input_corrupt"
   | "input_too_large"
   | "input_download"
   | "output_unwritable"
+  | "output_missing"
   | "environment"
   | "locked"
   | "manifest"
@@ -50,9 +52,11 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   input_missing: EXIT.usage,
   input_unreadable: EXIT.usage,
   input_not_image: EXIT.usage,
+  input_corrupt: EXIT.usage,
   input_too_large: EXIT.usage,
   input_download: EXIT.usage,
   output_unwritable: EXIT.usage,
+  output_missing: EXIT.usage,
   environment: EXIT.environment,
   locked: EXIT.environment,
   manifest: EXIT.usage,

@@ -1,6 +1,7 @@
 // pino on stderr (stdout is reserved for results), with token redaction as a last line of defence.
 import { pino, type Logger } from "pino";
 import { redactSecrets } from "./redact.js";
+import { terminalLine } from "./terminal-text.js";
 
 export { redactSecrets };
 
@@ -27,7 +28,7 @@ function prettyLine(line: string): string {
     const { level, time, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
     const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : "";
     const clock = typeof time === "string" ? time.slice(11, 19) : "";
-    return `${clock} ${LEVEL_NAMES[level as number] ?? level} ${String(msg ?? "")}${extra}\n`;
+    return `${clock} ${LEVEL_NAMES[level as number] ?? level} ${terminalLine(String(msg ?? ""))}${terminalLine(extra)}\n`;
   } catch {
     return line;
   }

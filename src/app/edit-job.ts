@@ -1,19 +1,21 @@
 // One edit job end to end: load and shape the image, run the loop, keep a run record, write the result.
 import { existsSync, statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { KeepImages } from "../config/settings.js";
 import { errorReport, isAbortError, ReasonEditError } from "../errors.js";
 import type { RecordedSettings } from "./services.js";
-import { loadInput, openPixels, type InputImage } from "../images/input.js";
-import { cropRegion } from "../images/ops.js";
+import { DEFAULT_MAX_PIXELS, loadInput, openFullResolution, withFullResolution, type InputImage } from "../images/input.js";
+import { sizeAfterOps } from "../loop/op-bounds.js";
 import { assertNotInput, defaultOutputPath, encodeOutput, encodePixelsOutput, outputFormatFor } from "../images/output.js";
 import { pixelsOf, readRgb, type RgbImage } from "../images/rgb.js";
 import { mllmLongSideFor, reasonerForInput, shapeForEditor } from "../images/shape.js";
 import { runEditLoop, type LoopEvent, type LoopResult, type LoopSettings } from "../loop/run-edit-loop.js";
-import type { Editor, ExactOp, Picture, Reasoner, Workbench } from "../loop/types.js";
+import type { Editor, Picture, Reasoner, Workbench } from "../loop/types.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
-import { RunFolder, newRunId, sha256, stepRecord, totalsOf } from "../runs/run-folder.js";
+import { seedOfUnfinishedRun } from "../runs/earlier-run.js";
+import { prepareFolder } from "../runs/prepare-folder.js";
+import { RunFolder, newRunId, stepRecord, totalsOf } from "../runs/run-folder.js";
 import { RUN_SCHEMA, type RoundRecord, type RunRecord, type RunStatus } from "../runs/run-record.js";
 
 export interface EditJob {
@@ -33,6 +35,13 @@ export interface EditJob {
   keepImages?: KeepImages;
   /** An absolute path for the working source shared by jobs on one input (eval's modes): written once, then referred to. */
   sharedSource?: string;
+  /** Create the output's folder when it is missing (--mkdir); otherwise a missing folder is refused before any call. */
+  mkdir?: boolean;
+  /**
+   * The seed was drawn at random rather than given: take the seed of an unfinished earlier run of this same edit
+   * instead, so the calls that run finished come from the cache.
+   */
+  reuseEarlierSeed?: boolean;
 }
 
 export interface EditServices {
@@ -70,14 +79,16 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
   for (const warning of input.warnings) services.logger.warn({ input: input.label }, warning);
   const outputPath = resolveOutputPath(job.output, input, job.cwd);
   if (outputPath !== "-") assertNotInput(outputPath, input);
+  const folder = new RunFolder(job.runDir ?? `${job.runsRoot}/${newRunId(input.label)}`, { keepImages: job.keepImages ?? "all", imageLongSide: mllmLongSideFor(input) });
+  await prepareFolders(job, outputPath, folder);
   const source = await shapeForEditor(input);
-  // The images the record keeps are the copies the MLLM is sent: at most the input's own size.
-  const imageLongSide = mllmLongSideFor(input);
-  const folder = new RunFolder(job.runDir ?? `${job.runsRoot}/${newRunId(input.label)}`, { keepImages: job.keepImages ?? "all", imageLongSide });
+  const inputHash = input.sha256;
+  const seed = job.reuseEarlierSeed ? await seedOfUnfinishedRun(job.runsRoot, input.label, { sha256: inputHash, instruction: job.instruction }) : undefined;
+  if (seed !== undefined) services.logger.info({ seed }, "reusing the seed of an unfinished earlier run of this edit, so its finished calls come from the cache");
+  const settled: EditJob = seed === undefined ? job : { ...job, loop: { ...job.loop, seed }, settingsForRecord: { ...job.settingsForRecord, seed } };
   services.onRunFolder?.(folder.recordPath);
-  // The loop starts while the source and the first record are written; rounds are saved after them.
-  const recordReady = startRecord(folder, job, services, input, source);
-  recordReady.catch(() => undefined);
+  // Written before the first call: a full disk is found before paying, and the seed is on disk for a redo.
+  const record = await startRecord(folder, settled, services, input, source, inputHash);
   const rounds: RoundRecord[] = [];
   const saving: Array<Promise<void>> = [];
 
@@ -86,26 +97,28 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
     services.onEvent?.(event);
     if (event.type === "thought") seen.thinking = event.thinking;
     if (event.type === "round_finished") seen.rounds.push(event.round);
-    if (event.type === "round_finished") saving.push(recordReady.then((record) => saveRound(folder, record, rounds, event.round)));
+    if (event.type === "round_finished") saving.push(saveRound(folder, record, rounds, event.round));
   };
   let loop: LoopResult;
   try {
     const ports = { ...services, reasoner: reasonerForInput(services.reasoner, input) };
-    loop = await runEditLoop({ source, instruction: job.instruction, settings: job.loop, ports, onEvent, ...(services.signal ? { signal: services.signal } : {}) });
+    const opsBounds = { width: input.width, height: input.height, maxPixels: DEFAULT_MAX_PIXELS };
+    loop = await runEditLoop({ source, instruction: job.instruction, settings: settled.loop, ports, opsBounds, onEvent, ...(services.signal ? { signal: services.signal } : {}) });
     await Promise.all(saving);
   } catch (error) {
     await Promise.allSettled(saving);
-    const record = await recordReady.catch(() => undefined);
-    if (record) await failRecord(folder, record, error, { ...seen, wallMs: performance.now() - started });
+    await failRecord(folder, record, error, { ...seen, wallMs: performance.now() - started });
     throw error;
   }
-  const record = await recordReady;
   const status = loop.accepted ? "accepted" : "not_accepted";
   let outputBytes = 0;
   try {
-    const result = await chooseResult(loop, input);
     const format = outputFormatFor(outputPath, input);
-    const bytes = "pixels" in result ? await encodePixelsOutput(result.pixels, input, format) : await encodeOutput(result.picture, input, format, result.size);
+    // The only full-resolution work of a job, a few at a time across a batch: each holds tens of MB for a 12 MP photo.
+    const bytes = await withFullResolution(async () => {
+      const result = await chooseResult(loop, input);
+      return "pixels" in result ? encodePixelsOutput(result.pixels, input, format) : encodeOutput(result.picture, input, format, result.size);
+    });
     await writeOutput(outputPath, bytes, services.stdout);
     outputBytes = outputPath === "-" ? 0 : bytes.length;
   } catch (error) {
@@ -128,7 +141,15 @@ function resolveOutputPath(output: string | undefined, input: InputImage, cwd: s
   return isFolder ? join(target, basename(defaultOutputPath(input, cwd))) : target;
 }
 
-async function startRecord(folder: RunFolder, job: EditJob, services: EditServices, input: InputImage, source: Picture): Promise<RunRecord> {
+/** The output's folder and the run folder's parent exist (or may be created) and take files, checked before any call. */
+async function prepareFolders(job: EditJob, outputPath: string, folder: RunFolder): Promise<void> {
+  if (outputPath !== "-") {
+    await prepareFolder(dirname(outputPath), { role: "the output folder", create: job.mkdir === true, createHint: "create it first, or pass --mkdir" });
+  }
+  await prepareFolder(dirname(folder.dir), { role: "the runs folder", create: true });
+}
+
+async function startRecord(folder: RunFolder, job: EditJob, services: EditServices, input: InputImage, source: Picture, inputHash: string): Promise<RunRecord> {
   const sourceImage = await folder.writeSource(source, job.sharedSource);
   const record: RunRecord = {
     schema: RUN_SCHEMA,
@@ -143,7 +164,7 @@ async function startRecord(folder: RunFolder, job: EditJob, services: EditServic
       format: input.format,
       width: input.width,
       height: input.height,
-      sha256: sha256(input.pixels.data),
+      sha256: inputHash,
       source_image: sourceImage,
     },
     instruction: job.instruction,
@@ -214,7 +235,7 @@ async function chooseResult(
   const size = geometric ? sizeAfterOps({ width: input.width, height: input.height }, loop.ops) : undefined;
   if (loop.kept < 0) {
     const { applyOps } = await import("../images/ops.js");
-    const full = await openPixels(input.pixels).png().toBuffer({ resolveWithObject: true });
+    const full = await openFullResolution(input).png().toBuffer({ resolveWithObject: true });
     const picture = await applyOps({ bytes: full.data, mimeType: "image/png", width: full.info.width, height: full.info.height }, loop.ops);
     return { picture, size: { width: picture.width, height: picture.height } };
   }
@@ -232,28 +253,10 @@ async function chooseResult(
 async function preserveAtFullSize(kept: Picture, input: InputImage): Promise<RgbImage> {
   const { preservePixels } = await import("../images/preserve.js");
   const full = { width: input.width, height: input.height };
-  const base: RgbImage =
-    input.pixels.channels === 3 ? input.pixels : await readRgb(openPixels(input.pixels).flatten({ background: "#ffffff" }));
+  const base = await readRgb(openFullResolution(input).flatten({ background: "#ffffff" }));
   const upscaled = await pixelsOf(kept.bytes, full);
   const restored = await preservePixels(base, upscaled);
   return restored?.image ?? upscaled;
-}
-
-export function sizeAfterOps(size: { width: number; height: number }, ops: readonly ExactOp[]): { width: number; height: number } {
-  let current = size;
-  for (const op of ops) {
-    if (op.op === "rotate" && op.degrees !== 180) current = { width: current.height, height: current.width };
-    if (op.op === "crop") {
-      const region = cropRegion(current, op);
-      current = { width: region.width, height: region.height };
-    }
-    if (op.op === "resize") {
-      const width = op.width ?? Math.round((current.width * op.height!) / current.height);
-      const height = op.height ?? Math.round((current.height * op.width!) / current.width);
-      current = { width, height };
-    }
-  }
-  return current;
 }
 
 async function writeOutput(path: string, bytes: Buffer, stdout: NodeJS.WritableStream | undefined): Promise<void> {
@@ -261,6 +264,7 @@ async function writeOutput(path: string, bytes: Buffer, stdout: NodeJS.WritableS
     try {
       await writeFileAtomic(path, bytes);
     } catch (error) {
+      if (ReasonEditError.is(error)) throw error;
       throw new ReasonEditError("output_unwritable", `cannot write the result to ${path}: ${(error as Error).message}`, {
         hint: "choose another -o path, or check the folder exists and is writable",
         cause: error,

@@ -14,6 +14,7 @@ export const BatchFlagsSchema = z.object({
   concurrency: positiveInt(256).default(4),
   resume: booleanish.default(false),
   retryErrors: booleanish.default(false),
+  wait: booleanish.default(false),
   shard: z.string().optional(),
   passThreshold: share.default(1),
   instruction: z.string().trim().min(1, "is empty").optional(),
@@ -24,6 +25,8 @@ export interface BatchFlags {
   concurrency: number;
   resume: boolean;
   retryErrors: boolean;
+  /** Wait for another batch holding --out-dir instead of refusing. */
+  wait: boolean;
   shard?: Shard;
   passThreshold: number;
   /** With image paths or globs instead of a manifest: the one instruction for every image. */

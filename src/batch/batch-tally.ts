@@ -10,6 +10,7 @@ export class BatchTally {
   providerErrors = 0;
   inputErrors = 0;
   internalErrors = 0;
+  environmentErrors = 0;
   interrupted = 0;
   resumed = 0;
   mllmCalls = 0;
@@ -40,6 +41,7 @@ export class BatchTally {
     if (exitClass === EXIT.provider) this.providerErrors++;
     else if (exitClass === EXIT.interrupted) this.interrupted++;
     else if (exitClass === EXIT.internal) this.internalErrors++;
+    else if (exitClass === EXIT.environment) this.environmentErrors++;
     else this.inputErrors++;
   }
 
@@ -49,11 +51,13 @@ export class BatchTally {
 }
 
 /**
- * 130 when interrupted; else 4 when any item failed at a provider (worth --retry-errors); 1 for a bug;
+ * 130 when interrupted; else 5 when the local environment failed (a full disk: fix it, then --resume);
+ * else 4 when any item failed at a provider (worth --retry-errors); 1 for a bug;
  * else 0 when the accepted share reaches the threshold (1 = every item), 3 when it does not.
  */
 export function batchExitCode(tally: BatchTally, options: { interrupted: boolean; passThreshold: number }): number {
   if (options.interrupted) return EXIT.interrupted;
+  if (tally.environmentErrors > 0) return EXIT.environment;
   if (tally.providerErrors > 0) return EXIT.provider;
   if (tally.internalErrors > 0) return EXIT.internal;
   if (tally.items === 0) return EXIT.ok;

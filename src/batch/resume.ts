@@ -1,6 +1,7 @@
 // What an earlier run of the same batch left for an item, read from its run.json: trust it, or redo the item.
 import { access } from "node:fs/promises";
 import path from "node:path";
+import { isUnfinished, seedOf } from "../runs/earlier-run.js";
 import { readRunRecord } from "../runs/run-folder.js";
 import { isFinished, type RunRecord } from "../runs/run-record.js";
 
@@ -20,6 +21,12 @@ export async function settledRecord(runDir: string, policy: ResumePolicy, reques
   if (isFinished(record)) return (await outputExists(record)) ? record : undefined;
   // An interrupted or killed ("running") item is redone; an error is final unless --retry-errors.
   return record.status === "error" && policy === "skip-finished-and-errors" ? record : undefined;
+}
+
+/** The seed of an earlier attempt at this same request that did not finish: a redo with it replays what that attempt paid for. */
+export async function seedToRedo(runDir: string, request: ItemRequest): Promise<number | undefined> {
+  const record = await readRecordIfAny(runDir);
+  return record && madeFor(record, request) && isUnfinished(record) ? seedOf(record) : undefined;
 }
 
 export function resumePolicy(resume: boolean, retryErrors: boolean): ResumePolicy {

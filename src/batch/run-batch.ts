@@ -7,6 +7,7 @@ import { loadInput, type InputImage } from "../images/input.js";
 import { randomSeed, type LoopPolicy, type RecordedSettings } from "./../app/services.js";
 import type { KeepImages } from "../config/settings.js";
 import { folderBytes } from "../runs/run-index.js";
+import { isDiskFull } from "../runs/fs-errors.js";
 import { defaultOutputFor, RowChecker, type BatchItem, type RowProblem } from "./batch-item.js";
 import { clearRunFolder, escapeOf, realOutDir, type OutDir } from "./containment.js";
 import { rawIdOf } from "./batch-row.js";
@@ -18,7 +19,7 @@ import { readManifestEntries, type ManifestEntry } from "./manifest-entries.js";
 import { manifestError, openManifest, type ManifestSource } from "./manifest-source.js";
 import type { BatchProgress } from "./progress.js";
 import { describeError, errorLine, finishedLine, NO_CALLS, resumedLine, type CallCount, type ResultLine } from "./result-line.js";
-import { settledRecord, type ResumePolicy } from "./resume.js";
+import { seedToRedo, settledRecord, type ResumePolicy } from "./resume.js";
 import { isInShard, type Shard } from "./shard.js";
 
 export interface BatchRequest {
@@ -94,6 +95,8 @@ class BatchRunner {
   private readonly checker: RowChecker;
   private readonly pool: ImagePool;
   private rowsRead = 0;
+  /** Set by the first item that found the disk full: every later item would pay for calls and fail the same way. */
+  private diskFull = false;
   private outDir: Promise<OutDir> | undefined;
   private onTaskDone: (() => void) | undefined;
 
@@ -115,11 +118,11 @@ class BatchRunner {
     }
     await Promise.all(this.inFlight);
     if (this.rowsRead === 0 && !this.stopping) throw manifestError(`the manifest ${this.source.label} has no rows`, "add one row per image to edit");
-    return { tally: this.tally, stopped: this.stopping };
+    return { tally: this.tally, stopped: this.ports.stop?.aborted === true };
   }
 
   private get stopping(): boolean {
-    return this.ports.stop?.aborted === true;
+    return this.ports.stop?.aborted === true || this.diskFull;
   }
 
   private async accept(entry: ManifestEntry): Promise<void> {
@@ -176,12 +179,14 @@ class BatchRunner {
     const output = item.output ?? defaultOutputFor(this.request.outDir, item.id, input);
     const clash = item.output ? undefined : this.checker.checkDefaultOutput(output);
     if (clash) return errorLine(item, { code: "manifest", message: clash }, count, performance.now() - started);
+    const earlierSeed = await seedToRedo(item.runDir, item);
     const refused = (item.output ? undefined : await this.escapeOf(output, "output")) ?? (await clearRunFolder(item.runDir, item.id, this.shown(item.runDir)));
     if (refused) return errorLine(item, { code: "output_unwritable", message: refused }, count, performance.now() - started);
     try {
-      const result = await runEditJob(this.jobFor(item, output), this.servicesFor(count, input));
+      const result = await runEditJob(this.jobFor(item, output, earlierSeed), this.servicesFor(count, input));
       return finishedLine(item, result.record, result.recordPath, performance.now() - started, result.recordBytes + result.outputBytes);
     } catch (error) {
+      if (isDiskFull(error)) this.diskFull = true;
       return errorLine(item, describeError(error), count, performance.now() - started, recordPathOf(item), await folderBytes(item.runDir));
     }
   }
@@ -196,8 +201,9 @@ class BatchRunner {
     return path.relative(this.request.outDir, file);
   }
 
-  private jobFor(item: BatchItem, output: string): EditJob {
-    const seed = item.overrides.seed ?? this.request.seed ?? randomSeed();
+  /** The row's seed, else --seed, else the seed an unfinished earlier attempt used (so its calls replay), else a new one. */
+  private jobFor(item: BatchItem, output: string, earlierSeed: number | undefined): EditJob {
+    const seed = item.overrides.seed ?? this.request.seed ?? earlierSeed ?? randomSeed();
     return {
       image: item.image,
       instruction: item.instruction,
@@ -208,6 +214,7 @@ class BatchRunner {
       settingsForRecord: { ...this.request.settingsForRecord, ...item.overrides, batch: { manifest: this.source.label, line: item.line, id: item.id } },
       cwd: this.request.cwd,
       ...(this.request.keepImages ? { keepImages: this.request.keepImages } : {}),
+      mkdir: true,
     };
   }
 

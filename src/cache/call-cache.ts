@@ -9,6 +9,7 @@ import { ReasonEditError } from "../errors.js";
 import { silentLogger } from "../logging.js";
 import type { Picture, TokenUsage } from "../loop/types.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
+import { environmentError } from "../runs/fs-errors.js";
 import {
   ChatEntrySchema,
   EditEntrySchema,
@@ -85,6 +86,7 @@ export class CallCache {
   /** Bytes written since the size was last checked; undefined before the first check of this process. */
   private writtenSinceCheck: number | undefined;
   private capping: Promise<void> = Promise.resolve();
+  private stoppedWriting = false;
 
   constructor(options: CallCacheOptions) {
     this.dir = options.dir;
@@ -243,8 +245,19 @@ export class CallCache {
       this.counters.writes += 1;
       await this.capAfterWrite(json.length + (bin?.length ?? 0));
     } catch (error) {
+      if (bin) await rm(paths.bin, { force: true }).catch(() => undefined); // an image no entry points at is dead weight
+      if (ReasonEditError.is(error) && error.code === "environment") return this.stopWriting(error);
       this.logger.warn({ err: error, dir: this.dir }, "could not write to the call cache; this answer is used but not kept");
     }
+  }
+
+  /** A full or read-only cache disk stays so for the run: say it once and stop trying, rather than fail every call. */
+  private stopWriting(error: ReasonEditError): void {
+    if (this.stoppedWriting) return;
+    this.stoppedWriting = true;
+    this.writable = Promise.resolve(false);
+    // At error level so that batch, which hides warnings behind its progress bar, still shows it.
+    this.logger.error({ dir: this.dir }, `warning: caching is off for the rest of this run: ${error.message}; ${error.hint ?? ""}`.trim());
   }
 
   private claimFolderOnce(): Promise<boolean> {
@@ -266,7 +279,9 @@ export class CallCache {
       await writeFile(join(this.dir, MARKER_FILE), MARKER_TEXT, { flag: "wx" }).catch(ignoreCode("EEXIST"));
       return true;
     } catch (error) {
-      this.logger.warn({ err: error, dir: this.dir }, "not caching: the cache folder cannot be created");
+      const environment = environmentError(error, this.dir, "create the cache folder");
+      if (environment) this.stopWriting(environment);
+      else this.logger.warn({ err: error, dir: this.dir }, "not caching: the cache folder cannot be created");
       return false;
     }
   }

@@ -5,6 +5,7 @@ import { credentialsFromEnv, readConfigFiles, resolveSettingsWithOrigins, settin
 import { createLogger, redactSecrets } from "../logging.js";
 import { rememberSecrets } from "../redact.js";
 import { typedSettings } from "./common-options.js";
+import { terminalLine } from "../terminal-text.js";
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream;
@@ -23,7 +24,7 @@ export interface CommandContext {
   credentials: Credentials;
   logger: Logger;
   io: CliIo;
-  /** Human output on stderr (nothing with --quiet). Every line passes token redaction. */
+  /** Human output on stderr (nothing with --quiet). Every line passes token redaction and loses terminal control sequences. */
   say: (line: string) => void;
   secrets: string[];
 }
@@ -39,7 +40,7 @@ export function buildContext(command: Command, io: CliIo): CommandContext {
   const level = settings.quiet ? "error" : settings.verbose ? "debug" : "warn";
   const logger = createLogger({ level, format: settings.logFormat }, io.stderr);
   const say = (line: string) => {
-    if (!settings.quiet) io.stderr.write(`${redactSecrets(line, secrets)}\n`);
+    if (!settings.quiet) io.stderr.write(`${terminalLine(redactSecrets(line, secrets))}\n`);
   };
   return { settings, origins, credentials, logger, io, say, secrets };
 }

@@ -5,6 +5,7 @@ import { describeReport, errorReport, EXIT, ReasonEditError } from "../errors.js
 import { redactingWriter, redactSecrets, rememberSecrets } from "../redact.js";
 import { VERSION } from "../version.js";
 import { isBrokenPipe, watchForBrokenPipe } from "./broken-pipe.js";
+import { terminalLines } from "../terminal-text.js";
 import type { CliIo } from "./context.js";
 
 type Registrar = (program: Command, io: CliIo) => void;
@@ -105,7 +106,7 @@ export function secretsInEnv(env: NodeJS.ProcessEnv): string[] {
 /** Prints an error once, in words a user can act on, and returns its exit code. */
 export function reportError(error: unknown, io: CliIo): number {
   const secrets = secretsInEnv(io.env);
-  const write = (text: string) => io.stderr.write(`${redactSecrets(text, secrets)}\n`);
+  const write = (text: string) => io.stderr.write(`${terminalLines(redactSecrets(text, secrets))}\n`);
   if (error instanceof CommanderError) {
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.ok;
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;

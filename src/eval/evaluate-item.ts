@@ -4,7 +4,7 @@ import type { LoopPolicy, RecordedSettings } from "../app/services.js";
 import { runEditJob, type EditJobResult, type EditServices } from "../app/edit-job.js";
 import type { KeepImages } from "../config/settings.js";
 import { errorReport, EXIT, ReasonEditError, type CallSpend } from "../errors.js";
-import { loadInput, openPixels, type InputImage } from "../images/input.js";
+import { loadInput, openFullResolution, type InputImage } from "../images/input.js";
 import type { LoopResult, LoopSettings } from "../loop/run-edit-loop.js";
 import { roundValue, selectBest } from "../loop/policies.js";
 import { missingIfInvalid, stepCallsOf, sumSpend, tallyCalls } from "../loop/step-calls.js";
@@ -66,7 +66,7 @@ export async function evaluateItem(item: BenchmarkItem, context: EvalContext): P
 }
 
 async function writeSource(outDir: string, relative: string, input: InputImage): Promise<Picture> {
-  const bytes = await openPixels(input.pixels).png().toBuffer();
+  const bytes = await openFullResolution(input).png().toBuffer();
   await writeFileAtomic(path.join(outDir, relative), bytes);
   return { bytes, mimeType: "image/png", width: input.width, height: input.height };
 }
@@ -181,6 +181,7 @@ async function editOnce(inputs: ItemInputs, mode: EvalMode, settings: LoopSettin
       // Every mode of an item works on the same source: its folder keeps one copy, not one per mode.
       sharedSource: path.join(context.plan.outDir, inputs.folder, "working-source.jpg"),
       ...(context.plan.keepImages ? { keepImages: context.plan.keepImages } : {}),
+      mkdir: true,
     },
     { ...servicesFor(mode, context.services), signal: context.signal, loadImage: () => Promise.resolve(inputs.input) },
   );

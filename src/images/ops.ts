@@ -2,6 +2,7 @@
 import type { Sharp } from "sharp";
 import type { Picture } from "../loop/types.js";
 import type { ExactOp } from "../loop/replies.js";
+import { cropRegion } from "../loop/op-bounds.js";
 import { encodePng, pixelsOf, readRgb, sharpOf, type RgbImage } from "./rgb.js";
 
 export async function applyOps(image: Picture, ops: readonly ExactOp[]): Promise<Picture> {
@@ -38,22 +39,12 @@ export async function applyOp(image: RgbImage, op: ExactOp): Promise<RgbImage> {
   }
 }
 
-type CropOp = Extract<ExactOp, { op: "crop" }>;
 type ResizeOp = Extract<ExactOp, { op: "resize" }>;
 
 function resize(input: Sharp, { width, height }: ResizeOp): Sharp {
   // Both sides given means exactly that size: sharp's default fit would crop to cover it.
   if (width !== undefined && height !== undefined) return input.resize(width, height, { fit: "fill" });
   return input.resize({ width, height });
-}
-
-/** Fractions to whole pixels, kept inside the image and at least one pixel each way. */
-export function cropRegion(size: { width: number; height: number }, op: CropOp) {
-  const left = clamp(Math.round(op.left * size.width), 0, size.width - 1);
-  const top = clamp(Math.round(op.top * size.height), 0, size.height - 1);
-  const width = clamp(Math.round(op.width * size.width), 1, size.width - left);
-  const height = clamp(Math.round(op.height * size.height), 1, size.height - top);
-  return { left, top, width, height };
 }
 
 /** Later steps expect three channels, so the single grey channel is copied into R, G and B. */
@@ -99,8 +90,4 @@ function describeResize(width: number | undefined, height: number | undefined): 
 
 function percent(fraction: number): string {
   return `${Number((fraction * 100).toFixed(1))}%`;
-}
-
-function clamp(value: number, min: number, max: number): number {
-  return Math.min(max, Math.max(min, value));
 }

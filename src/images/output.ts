@@ -4,7 +4,7 @@ import path from "node:path";
 import sharp, { type Sharp } from "sharp";
 import { ReasonEditError } from "../errors.js";
 import type { Picture } from "../loop/types.js";
-import { openPixels, type InputImage, type RawPixels } from "./input.js";
+import { openFullResolution, openPixels, type InputImage, type RawPixels } from "./input.js";
 import { recallPixels, sharpOf, type RgbImage } from "./rgb.js";
 
 export const OUTPUT_FORMATS = ["png", "jpeg", "webp", "avif", "tiff"] as const;
@@ -98,8 +98,8 @@ async function withAlphaFor(
 ): Promise<Sharp> {
   if (!FORMATS_WITH_ALPHA.has(format)) return openPixels(restored).flatten({ background: WHITE });
   if (!sameGeometry || !input.hasAlpha || restored.channels === 4) return openPixels(restored);
-  const { width, height } = input.pixels;
-  const alpha = await openPixels(input.pixels).extractChannel(3).raw().toBuffer();
+  const { width, height } = input;
+  const alpha = await openFullResolution(input).extractChannel(3).raw().toBuffer();
   return openPixels(restored).joinChannel(alpha, { raw: { width, height, channels: 1 } });
 }
 

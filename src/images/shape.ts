@@ -4,24 +4,15 @@ import { ReasonEditError } from "../errors.js";
 import type { Picture, Reasoner } from "../loop/types.js";
 import { prepareChangeMap } from "./change-map.js";
 import { prepareUpload } from "./editor-upload.js";
+import { editorSize } from "./editor-size.js";
 import { openPixels, type InputImage } from "./input.js";
 import { encodePng, readRgb, recallPixels, rememberPixels, sharpOf } from "./rgb.js";
 
-const EDITOR_AREA = 1024 * 1024;
-const EDITOR_SIDE_STEP = 16;
 const MLLM_LONG_SIDE = 1024;
 const MLLM_JPEG_QUALITY = 85;
 const WHITE = { r: 255, g: 255, b: 255 };
 
-/** The editor's working size: about 1 megapixel, the input's aspect ratio, sides a multiple of 16. */
-export function editorSize(width: number, height: number): { width: number; height: number } {
-  const scale = Math.sqrt(EDITOR_AREA / (width * height));
-  return { width: snapSide(width * scale), height: snapSide(height * scale) };
-}
-
-function snapSide(side: number): number {
-  return Math.max(EDITOR_SIDE_STEP, Math.round(side / EDITOR_SIDE_STEP) * EDITOR_SIDE_STEP);
-}
+export { editorSize } from "./editor-size.js";
 
 /**
  * The source picture the loop works on. Transparency is flattened onto white because the editors take RGB,
@@ -30,7 +21,8 @@ function snapSide(side: number): number {
 export async function shapeForEditor(input: InputImage): Promise<Picture> {
   const size = editorSize(input.width, input.height);
   // Raw first, then the PNG: its pixels are remembered, so the MLLM copy and the upload start from them.
-  const pixels = await readRgb(openPixels(input.pixels).flatten({ background: WHITE }).resize(size.width, size.height, { fit: "fill" }));
+  // The working copy is already at this size, so the resize is a no-op (kept for a caller-built InputImage).
+  const pixels = await readRgb(openPixels(input.working).flatten({ background: WHITE }).resize(size.width, size.height, { fit: "fill" }));
   const source = await encodePng(pixels);
   // The first edit uploads the source and its change map compares against it, after think and the editor have
   // answered: by then its pixels are usually no longer kept, so what those steps need is made now.

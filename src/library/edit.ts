@@ -31,6 +31,8 @@ export interface EditRun {
   image: string;
   instruction: string;
   output?: string;
+  /** Create the output's folder when it is missing; otherwise a missing folder is refused before any call. */
+  mkdir?: boolean;
   settings: Settings;
   credentials: Credentials;
   env: Record<string, string | undefined>;
@@ -56,7 +58,7 @@ export async function runEdit(run: EditRun): Promise<EditResult> {
   return abortable(run.signal, async () => {
     const services = await createServices(run.settings, run.credentials, run.logger, run.env, { signal: run.signal, fetch: run.fetch });
     const progress = new ProgressPorts((event) => run.onProgress?.(event), services.models);
-    const job = { image: run.image, instruction, output: run.output, loop, runsRoot: services.runsRoot, settingsForRecord: recordableSettings(run.settings), cwd: run.cwd, keepImages: run.settings.keepImages };
+    const job = { image: run.image, instruction, output: run.output, loop, runsRoot: services.runsRoot, settingsForRecord: recordableSettings(run.settings), cwd: run.cwd, keepImages: run.settings.keepImages, mkdir: run.mkdir === true, reuseEarlierSeed: run.settings.seed === undefined };
     const result = await runEditJob(job, {
       ...services,
       reasoner: progress.reasoner(services.reasoner),

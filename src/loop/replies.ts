@@ -36,12 +36,15 @@ export const ExactOpSchema = z.discriminatedUnion("op", [
 ]);
 export type ExactOp = z.infer<typeof ExactOpSchema>;
 
+/** A handful: a real request needs two or three; thousands would only burn time. */
+export const MAX_OPS = 8;
+
 export const ThinkReplySchema = z.object({
   instruction: instructionText.min(1).nullable(),
   changed: z.boolean().optional(),
   rationale: text.optional(),
   scope: z.enum(["local", "global"]).optional(),
-  ops: z.array(ExactOpSchema).optional(),
+  ops: z.array(ExactOpSchema).max(MAX_OPS, `at most ${MAX_OPS} exact operations`).optional(),
 });
 export type ThinkReply = z.infer<typeof ThinkReplySchema>;
 

@@ -1,6 +1,7 @@
 // ReasonEdit's think → edit → reflect loop as plain logic over the Reasoner, Editor and Workbench ports.
 import { ReasonEditError } from "../errors.js";
 import { capAssessment, repeatsInstruction, roundValue, selectBest } from "./policies.js";
+import { MAX_UPSCALE, type OpsBounds } from "./op-bounds.js";
 import { spentOn } from "./step-calls.js";
 import type {
   Candidate,
@@ -101,12 +102,17 @@ class EditLoop {
     if (!this.settings.think) return fallback;
     const allowOps = this.settings.ops && this.run.ports.workbench !== undefined;
     const thinking = await this.tolerate("think", undefined, () =>
-      this.run.ports.reasoner.think({ source: this.run.source, instruction: this.run.instruction, allowOps }, this.run.signal),
+      this.run.ports.reasoner.think({ source: this.run.source, instruction: this.run.instruction, allowOps, opsBounds: this.opsBounds() }, this.run.signal),
     );
     if (!thinking) return fallback;
     const ops = allowOps ? (thinking.reply.ops ?? []) : [];
     const instruction = thinking.reply.instruction ?? (ops.length > 0 ? null : this.run.instruction);
     return { thinking, instruction, ops, scope: thinking.reply.scope };
+  }
+
+  private opsBounds(): OpsBounds {
+    const { width, height } = this.run.source;
+    return this.run.opsBounds ?? { width, height, maxPixels: MAX_UPSCALE ** 2 * width * height };
   }
 
   private async applyOps(ops: ExactOp[]): Promise<Picture> {

@@ -1,5 +1,6 @@
 // The ports of the loop: a reasoner that thinks and reflects, an editor that edits, and the records they leave.
 import type { AssessReply, ConcludeReply, DescribeReply, ExactOp, ScoreReply, ThinkReply, Verdict } from "./replies.js";
+import type { OpsBounds } from "./op-bounds.js";
 
 /** An encoded image at the loop's working size. The loop never decodes it; adapters do. */
 export interface Picture {
@@ -42,6 +43,8 @@ export interface ThinkInput {
   instruction: string;
   /** Whether the reply may hand exact operations to the workbench; when false the instruction must carry the whole request. */
   allowOps: boolean;
+  /** How far ops may grow the image; ops past them make the reply invalid. */
+  opsBounds?: OpsBounds;
 }
 export interface DescribeInput {
   source: Picture;
@@ -217,6 +220,8 @@ export interface LoopRun {
   instruction: string;
   settings: LoopSettings;
   ports: LoopPorts;
+  /** The full-resolution input exact ops are finally applied to, and its pixel limit; the source's own size when absent. */
+  opsBounds?: OpsBounds;
   onEvent?: (event: LoopEvent) => void;
   signal?: AbortSignal;
 }

@@ -26,6 +26,7 @@ import type {
   TokenUsage,
 } from "../loop/types.js";
 import type { ChatContentPart, ChatMessage, ChatModel, ChatRequest, ChatResponse } from "../providers/chat-model.js";
+import { opsProblem, type OpsBounds } from "../loop/op-bounds.js";
 import { languageMismatch, languageOf } from "./language.js";
 import { parseReply, type ParseResult } from "./parse-reply.js";
 import { renderTemplate, TEMPLATE_OF, type PromptSet, type ReasoningStep, type TemplateName, type TemplateVars } from "./prompt-templates.js";
@@ -114,7 +115,9 @@ export function describeEvidence(evidence: ChangeEvidence, maxRegions = 6): stri
   return `${changed} Changed regions, as fractions of the image's width and height from its top-left corner, largest first: ${regions.join("; ")}${more}.`;
 }
 
-function checkThink(reply: ThinkReply, request: string, allowOps: boolean): string | undefined {
+function checkThink(reply: ThinkReply, request: string, allowOps: boolean, opsBounds: OpsBounds | undefined): string | undefined {
+  const tooLarge = allowOps && reply.ops && opsBounds ? opsProblem(reply.ops, opsBounds) : undefined;
+  if (tooLarge) return tooLarge;
   if (reply.instruction === null) {
     if (!allowOps) return "instruction: must be the edit instruction; exact operations are off, so it can never be null";
     return reply.ops?.length ? undefined : 'instruction: null is allowed only when "ops" cover the whole request, and "ops" is empty';
@@ -153,7 +156,7 @@ export class MllmReasoner implements Reasoner {
 
   think(input: ThinkInput, signal?: AbortSignal): Promise<StepCall<ThinkReply>> {
     const vars = { instruction: input.instruction, language: languageOf(input.instruction), ops: input.allowOps ? "on" : "" };
-    const check = (reply: ThinkReply) => checkThink(reply, input.instruction, input.allowOps);
+    const check = (reply: ThinkReply) => checkThink(reply, input.instruction, input.allowOps, input.opsBounds);
     return this.run({ step: "think", schema: REPLY_SCHEMAS.think, vars, images: [input.source], check }, signal);
   }
 

@@ -3,12 +3,21 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { redactSecrets } from "../redact.js";
+import { mapEnvironmentErrors } from "./fs-errors.js";
 
 /** Matches the temp files writeFileAtomic leaves only if the process dies mid-write. */
 export const ATOMIC_TEMP_PATTERN = /^\..+\.[0-9a-f]{16}\.tmp$/;
 
-/** Writes `data` to a temp file beside `path` (creating parent folders), fsyncs it, then renames it over `path`. */
+/**
+ * Writes `data` to a temp file beside `path` (creating parent folders), fsyncs it, then renames it over `path`.
+ * A full disk, read-only mount or missing permission throws the `environment` error naming `path`; either way
+ * no temp file is left.
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await mapEnvironmentErrors(path, "write", () => replaceFile(path, data));
+}
+
+async function replaceFile(path: string, data: string | Uint8Array): Promise<void> {
   const folder = dirname(path);
   await mkdir(folder, { recursive: true });
   // Same folder as the target: rename is atomic only within one filesystem.

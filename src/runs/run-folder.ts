@@ -18,12 +18,17 @@ export function defaultRunsRoot(env: NodeJS.ProcessEnv): string {
 
 export function newRunId(label: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `${stamp}-${runSlug(label)}-${randomBytes(3).toString("hex")}`;
+}
+
+/** The input's name as it appears in its run ids. */
+export function runSlug(label: string): string {
   const slug = label
     .replace(/^.*[\\/]/, "")
     .replace(/\.[^.]+$/, "")
     .replace(/[^A-Za-z0-9_-]+/g, "-")
     .slice(0, 40);
-  return `${stamp}-${slug || "image"}-${randomBytes(3).toString("hex")}`;
+  return slug || "image";
 }
 
 export function sha256(bytes: Uint8Array): string {

@@ -18,3 +18,16 @@ export async function meanColor(bytes: Uint8Array): Promise<{ r: number; g: numb
   const [r, g, b] = channels.map((channel) => Math.round(channel.mean));
   return { r: r ?? 0, g: g ?? 0, b: b ?? 0 };
 }
+
+/**
+ * A 16×16 JPEG whose frame header was rewritten to claim `width`×`height`: a few hundred bytes that a lenient
+ * decoder turns into a huge flat grey picture.
+ */
+export async function lyingJpeg(width = 10_000, height = 10_000): Promise<Buffer> {
+  const honest = await sharp({ create: { width: 16, height: 16, channels: 3, background: "#808080" } }).jpeg({ optimiseCoding: true }).toBuffer();
+  const bytes = Buffer.from(honest);
+  const frame = bytes.findIndex((byte, i) => byte === 0xff && bytes[i + 1] === 0xc0);
+  bytes.writeUInt16BE(height, frame + 5);
+  bytes.writeUInt16BE(width, frame + 7);
+  return bytes;
+}

@@ -8,8 +8,9 @@ import { crc32 } from "node:zlib";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReasonEditError } from "../../src/errors.js";
-import { loadInput, type InputImage } from "../../src/images/input.js";
+import { decodeFullResolution, loadInput, type RawPixels } from "../../src/images/input.js";
 import { shapeForEditor } from "../../src/images/shape.js";
+import { lyingJpeg } from "../fakes/pictures.js";
 
 const CHELSEA = path.resolve("fixtures/chelsea.png");
 const RED = { r: 255, g: 0, b: 0 };
@@ -33,16 +34,16 @@ function solid(width: number, height: number, background: { r: number; g: number
   return sharp({ create: { width, height, channels: background.alpha === undefined ? 3 : 4, background } });
 }
 
-function pixelAt(input: InputImage, x: number, y: number): number[] {
-  const { data, width, channels } = input.pixels;
+function pixelAt(pixels: RawPixels, x: number, y: number): number[] {
+  const { data, width, channels } = pixels;
   const offset = (y * width + x) * channels;
   return [...data.subarray(offset, offset + channels)];
 }
 
-function meanDistance(a: InputImage, b: InputImage): number {
+function meanDistance(a: RawPixels, b: RawPixels): number {
   let sum = 0;
-  for (let i = 0; i < a.pixels.data.length; i++) sum += Math.abs(a.pixels.data[i]! - b.pixels.data[i]!);
-  return sum / a.pixels.data.length;
+  for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i]! - b.data[i]!);
+  return sum / a.data.length;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ReasonEditError> {
@@ -69,12 +70,25 @@ describe("loadInput from a file", () => {
     const input = await loadInput("fixtures/chelsea.png");
     expect(input).toMatchObject({ label: "fixtures/chelsea.png", source: "file", path: CHELSEA, format: "png" });
     expect([input.width, input.height, input.hasAlpha, input.warnings]).toEqual([451, 300, false, []]);
-    expect(input.pixels.data.length).toBe(451 * 300 * 3);
+    expect((await decodeFullResolution(input)).data.length).toBe(451 * 300 * 3);
   });
 
   it("decodes a JPEG photo", async () => {
     const input = await loadInput("fixtures/rocket.jpg");
     expect([input.format, input.width, input.height]).toEqual(["jpeg", 640, 427]);
+  });
+
+  it("keeps a 12 MP JPEG as a ~1 MP working copy and decodes full resolution only on demand", async () => {
+    const photo = await sharp(CHELSEA).resize(4032, 3024, { fit: "fill" }).jpeg({ quality: 90 }).toBuffer();
+    const input = await loadInput(await writeTemp("photo.jpg", photo));
+    expect([input.width, input.height]).toEqual([4032, 3024]);
+    expect([input.working.width, input.working.height, input.working.data.length]).toEqual([1184, 880, 1184 * 880 * 3]);
+    expect(input.bytes).toEqual(photo);
+    const full = await decodeFullResolution(input);
+    expect([full.width, full.height, full.channels]).toEqual([4032, 3024, 3]);
+    const [workingRed] = pixelAt(input.working, 592, 440);
+    const [fullRed] = pixelAt(full, 2016, 1512);
+    expect(Math.abs(workingRed! - fullRed!)).toBeLessThan(24);
   });
 
   it("turns a camera JPEG with EXIF orientation 6 upright (portrait)", async () => {
@@ -86,7 +100,7 @@ describe("loadInput from a file", () => {
       .toBuffer();
     const input = await loadInput(await writeTemp("rotated.jpg", stored));
     expect([input.width, input.height]).toEqual([40, 60]);
-    const [r, , b] = pixelAt(input, 35, 5);
+    const [r, , b] = pixelAt(await decodeFullResolution(input), 35, 5);
     expect(r).toBeGreaterThan(200);
     expect(b).toBeLessThan(60);
   });
@@ -95,17 +109,17 @@ describe("loadInput from a file", () => {
     const file = await writeTemp("cmyk.jpg", await sharp(CHELSEA).toColourspace("cmyk").jpeg({ quality: 95 }).toBuffer());
     expect((await sharp(file).metadata()).space).toBe("cmyk");
     const [input, original] = await Promise.all([loadInput(file), loadInput(CHELSEA)]);
-    expect(input.pixels.channels).toBe(3);
-    expect(input.pixels.data.length).toBe(451 * 300 * 3);
-    expect(meanDistance(input, original)).toBeLessThan(20);
+    expect((await decodeFullResolution(input)).channels).toBe(3);
+    expect((await decodeFullResolution(input)).data.length).toBe(451 * 300 * 3);
+    expect(meanDistance(await decodeFullResolution(input), await decodeFullResolution(original))).toBeLessThan(20);
   });
 
   it("converts a 16-bit PNG to 8-bit sRGB", async () => {
     const file = await writeTemp("deep.png", await sharp(CHELSEA).toColourspace("rgb16").png().toBuffer());
     expect((await sharp(file).metadata()).depth).toBe("ushort");
     const input = await loadInput(file);
-    expect(input.pixels.data.length).toBe(451 * 300 * 3);
-    expect(meanDistance(input, await loadInput(CHELSEA))).toBeLessThan(2);
+    expect((await decodeFullResolution(input)).data.length).toBe(451 * 300 * 3);
+    expect(meanDistance(await decodeFullResolution(input), await decodeFullResolution(await loadInput(CHELSEA)))).toBeLessThan(2);
     const shaped = await sharp((await shapeForEditor(input)).bytes).metadata();
     expect([shaped.depth, shaped.space, shaped.channels]).toEqual(["uchar", "srgb", 3]);
   });
@@ -114,8 +128,8 @@ describe("loadInput from a file", () => {
     const file = await writeTemp("grey.png", await sharp(CHELSEA).toColourspace("b-w").png().toBuffer());
     expect((await sharp(file).metadata()).channels).toBe(1);
     const input = await loadInput(file);
-    expect(input.pixels.channels).toBe(3);
-    const [r, g, b] = pixelAt(input, 200, 150);
+    expect((await decodeFullResolution(input)).channels).toBe(3);
+    const [r, g, b] = pixelAt(await decodeFullResolution(input), 200, 150);
     expect(r).toBe(g);
     expect(g).toBe(b);
   });
@@ -124,7 +138,7 @@ describe("loadInput from a file", () => {
     const file = await writeTemp("alpha.png", await solid(10, 10, { r: 0, g: 128, b: 0, alpha: 0.5 }).png().toBuffer());
     const input = await loadInput(file);
     expect(input.hasAlpha).toBe(true);
-    expect(pixelAt(input, 5, 5)).toEqual([0, 128, 0, 128]);
+    expect(pixelAt(await decodeFullResolution(input), 5, 5)).toEqual([0, 128, 0, 128]);
   });
 
   for (const format of ["gif", "webp"] as const) {
@@ -134,7 +148,7 @@ describe("loadInput from a file", () => {
       const file = await writeTemp(`animated.${format}`, animated);
       const input = await loadInput(file);
       expect([input.format, input.width, input.height]).toEqual([format, 32, 24]);
-      const [r, g, b] = pixelAt(input, 16, 12);
+      const [r, g, b] = pixelAt(await decodeFullResolution(input), 16, 12);
       expect([r! > 245, g! < 10, b! < 10]).toEqual([true, true, true]);
       expect(input.warnings).toEqual([`${file} is animated (2 frames); only the first frame is edited`]);
     });
@@ -153,6 +167,28 @@ describe("loadInput from a file", () => {
     const jpeg = await sharp(CHELSEA).jpeg().toBuffer();
     const file = await writeTemp("cut.jpg", jpeg.subarray(0, jpeg.length / 2));
     expect((await rejection(loadInput(file))).code).toBe("input_not_image");
+  });
+
+  it("refuses a 265-byte JPEG whose header claims 10000×10000 as corrupt, in bounded time and memory", async () => {
+    const lie = await lyingJpeg();
+    expect(lie.length).toBeLessThan(300);
+    const started = performance.now();
+    const rssBefore = process.memoryUsage().rss;
+    const error = await loadInput(await writeTemp("lie.jpg", lie)).catch((e: unknown) => e);
+    expect(ReasonEditError.is(error) && error.code).toBe("input_corrupt");
+    expect((error as Error).message).toMatch(/lie\.jpg is corrupt: its header says 10000×10000/);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * 1024 * 1024);
+  });
+
+  it("still decodes a large flat JPEG and PNG that are small for their size", async () => {
+    const jpeg = await solid(4000, 3000, { r: 128, g: 128, b: 128 }).jpeg({ optimiseCoding: true }).toBuffer();
+    const png = await solid(4000, 3000, { r: 20, g: 90, b: 200 }).png({ compressionLevel: 9 }).toBuffer();
+    expect(jpeg.length).toBeLessThan((4000 * 3000) / 64); // so the strict check runs
+    for (const [name, bytes] of [["flat.jpg", jpeg], ["flat.png", png]] as const) {
+      const input = await loadInput(await writeTemp(name, bytes));
+      expect([input.width, input.height]).toEqual([4000, 3000]);
+    }
   });
 
   it("rejects a text file as not an image", async () => {

@@ -302,3 +302,21 @@ describe("the reply contract is stated once", () => {
     for (const key of [...shapeKeys, ...REQUIRED_FIELDS[template]]) expect(schemaKeys(template)).toContain(key);
   });
 });
+
+describe("MllmReasoner bounds on exact ops", () => {
+  const bounds = { width: 256, height: 256, maxPixels: 100_000_000 };
+  const huge = '{"instruction": null, "ops": [{"op": "resize", "width": 16384, "height": 8192}]}';
+
+  it("re-asks when think's ops would grow the image past the bounds, then gives up as an invalid reply", async () => {
+    const { reasoner, chat } = reasonerWith([huge, huge]);
+    const error = await reasoner.think({ source, instruction: "make it huge", allowOps: true, opsBounds: bounds }).catch((e: unknown) => e);
+    expect(ReasonEditError.is(error) && error.code).toBe("model_reply_invalid");
+    expect(chat.requests[1]?.messages.at(-1)?.content).toContain("ops[0]: resize would make the 256×256 image 16384×8192");
+  });
+
+  it("takes the corrected reply when the re-ask keeps within the bounds", async () => {
+    const { reasoner } = reasonerWith([huge, '{"instruction": null, "ops": [{"op": "resize", "width": 512}]}']);
+    const call = await reasoner.think({ source, instruction: "make it bigger", allowOps: true, opsBounds: bounds });
+    expect(call.reply.ops).toEqual([{ op: "resize", width: 512 }]);
+  });
+});

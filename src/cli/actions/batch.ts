@@ -19,6 +19,9 @@ import { buildContext, type CliIo, type CommandContext } from "../context.js";
 import { basePlan, plannedBatchOutput, printPlan } from "../dry-run.js";
 import { listenForBatchInterrupts } from "../interrupt.js";
 import { formatBytes, plural } from "../render.js";
+import { processProbe } from "../process-probe.js";
+import { lockFolder, type FolderLock } from "../../runs/folder-lock.js";
+import { prepareFolder } from "../../runs/prepare-folder.js";
 
 export async function batchAction(manifests: string[], cmd: Command, io: CliIo): Promise<number> {
   const context = buildContext(cmd, io);
@@ -38,6 +41,7 @@ export async function batchAction(manifests: string[], cmd: Command, io: CliIo):
   const readerLeft = () => interrupt.end(new ReasonEditError("interrupted", "stdout was closed by its reader", { hint: "run the batch again with --resume" }));
   io.closed?.addEventListener("abort", readerLeft, { once: true });
   const started = performance.now();
+  const lock = await holdOutDir(request.outDir, flags.wait, interrupt.stop, context);
   try {
     const services = await createServices(settings, context.credentials, context.logger, io.env, { signal: interrupt.abort });
     const outcome = await runBatch(request, { services, stdin: io.stdin, emit: lineWriter(io), progress, stop: interrupt.stop, abort: interrupt.abort });
@@ -49,12 +53,26 @@ export async function batchAction(manifests: string[], cmd: Command, io: CliIo):
     progress.stop();
     interrupt.dispose();
     io.closed?.removeEventListener("abort", readerLeft);
+    await lock.release();
   }
 }
 
 type BatchInputs = Pick<BatchRequest, "manifest" | "images">;
 
 /** One manifest, or (with --instruction) any number of image paths and globs. */
+/** --out-dir exists, takes files and is this run's alone, all before the first paid call. */
+async function holdOutDir(outDir: string, wait: boolean, stop: AbortSignal, context: CommandContext): Promise<FolderLock> {
+  await prepareFolder(outDir, { role: "--out-dir", create: true });
+  const options = { probe: processProbe(), role: "--out-dir", command: "batch" };
+  try {
+    return await lockFolder(outDir, options);
+  } catch (error) {
+    if (!wait || !ReasonEditError.is(error) || error.code !== "locked") throw error;
+    context.say(`waiting: ${error.message}`);
+    return lockFolder(outDir, { ...options, wait: { signal: stop } });
+  }
+}
+
 function inputsOf(args: string[], instruction: string | undefined, cwd: string): BatchInputs {
   if (instruction !== undefined) {
     if (args.includes("-")) throw new ReasonEditError("usage", "--instruction takes image paths or globs, not - (stdin)", { hint: "pipe a manifest without --instruction instead" });
@@ -163,6 +181,7 @@ export function summaryLines(tally: BatchTally, summary: BatchSummary): string[]
     tally.inputErrors && `${tally.inputErrors} bad row or image`,
     tally.interrupted && `${tally.interrupted} interrupted`,
     tally.internalErrors && `${tally.internalErrors} internal`,
+    tally.environmentErrors && `${tally.environmentErrors} local disk or folder`,
   ].filter(Boolean);
   const errors = `${plural(tally.errors, "error")}${errorKinds.length ? ` (${errorKinds.join(", ")})` : ""}`;
   const resumed = tally.resumed ? `; ${tally.resumed} settled by an earlier run` : "";
@@ -180,6 +199,7 @@ export function summaryLines(tally: BatchTally, summary: BatchSummary): string[]
     `  ${plural(tally.mllmCalls, "MLLM call")}, ${plural(tally.editorCalls, "edit")}, ${plural(tally.tokens, "token")}${cached}, ${(summary.wallMs / 1000).toFixed(1)}s → ${summary.outDir} (${formatBytes(tally.bytesWritten)} written)`,
   ];
   if (summary.stopped) lines.push("  interrupted: the items above are finished and on disk; run the same command with --resume to do the rest");
+  else if (tally.environmentErrors > 0) lines.push("  → the local disk or a folder failed (see the items' errors): fix it, then run the same command with --resume to do the rest");
   else if (tally.providerErrors > 0) lines.push(`  → ${plural(tally.providerErrors, "item")} failed at a provider: run the same command with --retry-errors to redo ${tally.providerErrors === 1 ? "it" : "them"}`);
   return lines;
 }

@@ -1,4 +1,5 @@
 // What `reasonedit doctor` does: runs the checks and prints the report on stdout (a table, or JSON with --json).
+import { terminalLines } from "../../terminal-text.js";
 import type { Command } from "commander";
 import { runDoctor, type DoctorCheck, type DoctorReport } from "../../app/doctor/run-doctor.js";
 import { redactSecrets } from "../../redact.js";
@@ -8,7 +9,7 @@ export async function doctorAction(cmd: Command, io: CliIo): Promise<number> {
   const context = buildContext(cmd, io);
   const report = await runDoctor({ settings: context.settings, credentials: context.credentials, env: io.env });
   // The checks never print a token; redacting anyway is the last line of defence.
-  const text = context.settings.json ? `${JSON.stringify(doctorJson(report))}\n` : renderDoctor(report, { quiet: context.settings.quiet });
+  const text = context.settings.json ? `${JSON.stringify(doctorJson(report))}\n` : terminalLines(renderDoctor(report, { quiet: context.settings.quiet }));
   io.stdout.write(redactSecrets(text, context.secrets));
   return report.exitCode;
 }

@@ -14,7 +14,7 @@ import { describeEvent, summarize } from "../render.js";
 
 export async function editAction(image: string, words: string[], cmd: Command, io: CliIo): Promise<number> {
   const context = buildContext(cmd, io);
-  const output = cmd.opts<{ output?: string }>().output;
+  const { output, mkdir } = cmd.opts<{ output?: string; mkdir?: boolean }>();
   const settings = context.settings;
   if (output === "-" && settings.json) {
     throw new ReasonEditError("usage", "-o - and --json both want stdout", { hint: "write the image to a file with -o, or drop --json" });
@@ -30,6 +30,7 @@ export async function editAction(image: string, words: string[], cmd: Command, i
         image,
         instruction: words.join(" "),
         output,
+        mkdir: mkdir === true,
         settings,
         credentials: context.credentials,
         env: io.env,

@@ -1,4 +1,5 @@
 // What `reasonedit show` does: finds a run record and prints its rounds, as text or JSON, or draws a contact sheet.
+import { terminalLine } from "../../terminal-text.js";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
@@ -24,7 +25,7 @@ export async function showAction(target: string | undefined, cmd: Command, io: C
   const context = buildContext(cmd, io);
   const run = await loadRun(await locateRecord(target, context));
   if (context.settings.json) io.stdout.write(`${JSON.stringify(runJson(run))}\n`);
-  else if (!context.settings.quiet) io.stdout.write(`${runLines(run).join("\n")}\n`);
+  else if (!context.settings.quiet) io.stdout.write(`${runLines(run).map(terminalLine).join("\n")}\n`);
   const sheet = cmd.opts<{ sheet?: string }>().sheet;
   if (sheet) context.say(`contact sheet: ${await writeSheet(run, path.resolve(io.cwd, sheet))}`);
   return EXIT.ok;

@@ -13,6 +13,7 @@ export function registerBatchCommand(program: Command, io: CliIo): void {
     .option("-j, --concurrency <n>", "items in flight at once, sharing one rate limiter  [4]")
     .option("--resume", "skip items an earlier run finished (accepted or not) or that ended in error; redo the rest")
     .option("--retry-errors", "like --resume, and also redo the items that ended in error")
+    .option("--wait", "when another batch holds --out-dir, wait for it to finish instead of refusing")
     .option("--shard <i/n>", "take only the rows whose id hashes to shard i of n (0-based), e.g. 0/4")
     .option("--pass-threshold <share>", "exit 0 when at least this share of items is accepted, e.g. 0.9 or 90%  [1]");
   addModelOptions(command);

@@ -9,7 +9,8 @@ export function registerEditCommand(program: Command, io: CliIo): void {
     .description("edit one image: think, edit, reflect until accepted or out of rounds")
     .argument("<image>", "a path, an http(s) URL, or - for stdin")
     .argument("<instruction...>", "what to change, in any language")
-    .option("-o, --output <path>", "where to write the result; - writes the image to stdout  [<name>.edited<ext> beside the input]");
+    .option("-o, --output <path>", "where to write the result; - writes the image to stdout  [<name>.edited<ext> beside the input]")
+    .option("--mkdir", "create the -o folder when it does not exist (otherwise a missing folder is refused before any call)");
   addModelOptions(command);
   addLoopOptions(command);
   addRuntimeOptions(command);
