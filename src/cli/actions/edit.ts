@@ -1,5 +1,6 @@
 // What `reasonedit edit` does once its flags are parsed: the library's edit, with progress on stderr and, with
 // --json, the result object on stdout.
+import { terminalLine } from "../../terminal-text.js";
 import type { Command } from "commander";
 import { EXIT, errorReport, ReasonEditError } from "../../errors.js";
 import { isImageFile } from "../../images/image-file.js";
@@ -43,7 +44,7 @@ export async function editAction(image: string, words: string[], cmd: Command, i
         onProgress: (event) => progress.onEvent(event),
         onLoopEvent: (event) => {
           const line = describeEvent(event);
-          if (line) progress.say(line);
+          if (line) progress.say(terminalLine(line));
         },
       }),
   );
