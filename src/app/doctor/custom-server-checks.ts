@@ -18,14 +18,7 @@ export async function checkMllmUrl(url: string, model: string, apiKey: string | 
   const answer = await httpGet(http, listUrl, apiKey ? { Authorization: `Bearer ${apiKey}` } : {});
   const data = { url: shown, model };
   if (answer.error !== undefined) {
-    return {
-      ...base,
-      status: "fail",
-      kind: "service",
-      detail: `cannot reach ${shown}: ${answer.error}`,
-      fix: "start the server, or correct --mllm-url (an OpenAI-compatible base URL such as http://127.0.0.1:8000/v1)",
-      data,
-    };
+    return unreachable(base, shown, answer.error, "start the server, or correct --mllm-url (an OpenAI-compatible base URL such as http://127.0.0.1:8000/v1)", data);
   }
   if (answer.status === 401 || answer.status === 403) return refusedKey(base, shown, answer.status, apiKey, "REASONEDIT_MLLM_API_KEY", data);
   if (answer.status < 200 || answer.status >= 300) {
@@ -57,14 +50,7 @@ export async function checkEditorUrl(url: string, apiKey: string | undefined, ht
   const answer = await httpGet(http, url, apiKey ? { Authorization: `Bearer ${apiKey}` } : {});
   const data = { url: shown };
   if (answer.error !== undefined) {
-    return {
-      ...base,
-      status: "fail",
-      kind: "service",
-      detail: `cannot reach ${shown}: ${answer.error}`,
-      fix: "start the endpoint (a paused Inference Endpoint must be resumed), or correct --editor-url",
-      data,
-    };
+    return unreachable(base, shown, answer.error, "start the endpoint (a paused Inference Endpoint must be resumed), or correct --editor-url", data);
   }
   if (answer.status === 401 || answer.status === 403) return refusedKey(base, shown, answer.status, apiKey, "REASONEDIT_EDITOR_API_KEY", data);
   return { ...base, status: "ok", detail: `${shown} is reachable (HTTP ${answer.status} to a GET)`, data };
@@ -85,4 +71,9 @@ function listedModels(body: unknown): string[] {
   const rows = (body as { data?: unknown } | null)?.data;
   if (!Array.isArray(rows)) return [];
   return rows.map((row: unknown) => (row as { id?: unknown })?.id).filter((id): id is string => typeof id === "string");
+}
+
+/** A custom server that did not answer at all: a failure of the service, with what to start or correct. */
+function unreachable<B extends { id: string; label: string }, D>(base: B, shown: string, error: string, fix: string, data: D) {
+  return { ...base, status: "fail" as const, kind: "service" as const, detail: `cannot reach ${shown}: ${error}`, fix, data };
 }
