@@ -1,6 +1,7 @@
 // Where a candidate differs from its base: real edits versus the diffuse drift hosted editors add everywhere.
 import type { ChangeEvidence, Picture } from "../loop/types.js";
 import { close, labelComponents, type BinaryMask } from "./mask.js";
+import { memoize } from "./memo.js";
 import { encodePng, fitWithin, pixelsOf, readRgb, sharpOf, type RgbImage, type Size } from "./rgb.js";
 
 /**
@@ -39,26 +40,8 @@ export async function changeMap(base: Picture, candidate: Picture): Promise<Chan
   };
 }
 
-/**
- * Starts reducing a picture that candidates will be compared against, while its pixels are still at hand (see
- * rememberPixels): its edit comes back only after the editor's round trip, by when they are usually gone.
- */
-export function prepareChangeMap(base: Picture): void {
-  baseViewOf(base).catch(() => undefined);
-}
-
 /** Bases at the heat map's size, kept with the picture: every candidate and round compared with a base reuses it. */
-const baseViews = new WeakMap<Uint8Array, Promise<RgbImage>>();
-
-function baseViewOf(base: Picture): Promise<RgbImage> {
-  let view = baseViews.get(base.bytes);
-  if (!view) {
-    view = pixelsOf(base.bytes, fitWithin(base, HEATMAP_LONG_SIDE));
-    baseViews.set(base.bytes, view);
-    view.catch(() => baseViews.delete(base.bytes));
-  }
-  return view;
-}
+const baseViewOf = memoize((base: Picture) => pixelsOf(base.bytes, fitWithin(base, HEATMAP_LONG_SIDE)));
 
 /** Compares base and candidate (any sizes; the candidate is stretched to the base's) on the analysis grid. */
 export async function measureChange(base: RgbImage, candidate: RgbImage): Promise<ChangeGrid> {
@@ -98,16 +81,12 @@ export async function measureChange(base: RgbImage, candidate: RgbImage): Promis
 
 /** A slight blur on top of the downscale, so lost fine detail and one-pixel shifts along edges read as drift. */
 function analysisView(image: RgbImage, size: Size): Promise<RgbImage> {
-  // A base compared with several candidates (or rounds) is reduced once.
-  let view = analysisViews.get(image);
-  if (!view || view.width !== size.width || view.height !== size.height) {
-    view = { ...size, pixels: reduceForAnalysis(image, size) };
-    analysisViews.set(image, view);
-  }
-  return view.pixels;
+  const own = fitWithin(image, ANALYSIS_LONG_SIDE);
+  return own.width === size.width && own.height === size.height ? ownAnalysisView(image) : reduceForAnalysis(image, size);
 }
 
-const analysisViews = new WeakMap<RgbImage, Size & { pixels: Promise<RgbImage> }>();
+/** A base compared with several candidates (or rounds) is reduced once; a candidate at the base's size is reduced once too. */
+const ownAnalysisView = memoize((image: RgbImage) => reduceForAnalysis(image, fitWithin(image, ANALYSIS_LONG_SIDE)));
 
 async function reduceForAnalysis(image: RgbImage, size: Size): Promise<RgbImage> {
   // One pipeline: sharp blurs after resizing, on 8-bit pixels, exactly as two separate calls would.

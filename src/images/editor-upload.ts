@@ -1,10 +1,10 @@
 // What travels to the editor: a near-lossless JPEG instead of the loop's PNG, about 6× fewer bytes per edit call.
 import sharp from "sharp";
 import type { Editor, Picture } from "../loop/types.js";
+import { memoize } from "./memo.js";
 import { recallPixels, sharpOf } from "./rgb.js";
 
 const UPLOAD_QUALITY = 95;
-const uploads = new WeakMap<Picture, Promise<Picture>>();
 
 /**
  * The loop keeps lossless PNGs (so preserved backgrounds stay bit-exact); the diffusion editor re-renders every
@@ -16,20 +16,8 @@ export function uploadAsJpeg(inner: Editor): Editor {
   };
 }
 
-/** Starts encoding a picture's upload now, while its pixels are still at hand (see rememberPixels). */
-export function prepareUpload(picture: Picture): void {
-  jpegUpload(picture).catch(() => undefined);
-}
-
-function jpegUpload(picture: Picture): Promise<Picture> {
-  let upload = uploads.get(picture);
-  if (!upload) {
-    upload = encodeJpeg(picture);
-    uploads.set(picture, upload);
-    upload.catch(() => uploads.delete(picture));
-  }
-  return upload;
-}
+/** One upload per picture, however many rounds and candidates edit it. */
+const jpegUpload = memoize(encodeJpeg);
 
 async function encodeJpeg(picture: Picture): Promise<Picture> {
   if (picture.mimeType === "image/jpeg") return picture;

@@ -1,6 +1,7 @@
 // Raw 8-bit sRGB pixels: the common currency of the workbench, so every step sees the same 3-channel layout.
 import sharp, { type Sharp } from "sharp";
 import type { Picture } from "../loop/types.js";
+import { memoize, pictureNote } from "./memo.js";
 
 export interface RgbImage {
   /** width × height × 3 bytes, row-major, no padding. */
@@ -15,19 +16,11 @@ export interface Size {
 }
 
 /** Decodes to 3-channel sRGB; transparency is flattened on white and grey inputs are widened to RGB. */
-export function decodeRgb(bytes: Uint8Array, resizeTo?: Size): Promise<RgbImage> {
-  if (resizeTo) return decodeUncached(bytes, resizeTo);
-  // Callers that decode one picture twice share one decode.
-  let decoded = decodedPictures.get(bytes);
-  if (!decoded) {
-    decoded = decodeUncached(bytes);
-    decodedPictures.set(bytes, decoded);
-    decoded.catch(() => decodedPictures.delete(bytes));
-  }
-  return decoded;
+export async function decodeRgb(bytes: Uint8Array, resizeTo?: Size): Promise<RgbImage> {
+  let pipeline = sharp(bytes).flatten({ background: "#ffffff" }).toColourspace("srgb");
+  if (resizeTo) pipeline = pipeline.resize(resizeTo.width, resizeTo.height, { fit: "fill" });
+  return readRgb(pipeline);
 }
-
-const decodedPictures = new WeakMap<Uint8Array, Promise<RgbImage>>();
 
 /**
  * The pixels of encoded bytes for the loop's own steps: those of a picture this process encoded moments ago when
@@ -37,22 +30,16 @@ const decodedPictures = new WeakMap<Uint8Array, Promise<RgbImage>>();
 export function pixelsOf(bytes: Uint8Array, resizeTo?: Size): Promise<RgbImage> {
   const known = recallPixels(bytes);
   if (known) return resizeTo ? resizeRgb(known, resizeTo) : Promise.resolve(known);
-  if (resizeTo) return decodeUncached(bytes, resizeTo);
-  // Two candidates of one round may ask for their shared base at once; decode it once.
-  let pending = decodingPictures.get(bytes);
-  if (!pending) {
-    pending = decodeUncached(bytes)
-      .then((image) => {
-        rememberPixels(bytes, image);
-        return image;
-      })
-      .finally(() => decodingPictures.delete(bytes));
-    decodingPictures.set(bytes, pending);
-  }
-  return pending;
+  if (resizeTo) return decodeRgb(bytes, resizeTo);
+  return decodeOnce(bytes);
 }
 
-const decodingPictures = new Map<Uint8Array, Promise<RgbImage>>();
+/** Two candidates of one round may ask for their shared base at once: one decode, then the recent-pixels cache. */
+const decodeOnce = memoize(async (bytes: Uint8Array) => {
+  const image = await decodeRgb(bytes);
+  rememberPixels(bytes, image);
+  return image;
+}, "while-pending");
 
 /**
  * Most pictures are read again within moments of being encoded (the MLLM's copy, the editor upload, the change map,
@@ -77,8 +64,20 @@ export function rememberPixels(bytes: Uint8Array, image: RgbImage): void {
   }
 }
 
+/**
+ * Ties `image` to `bytes` for as long as the bytes live, outside the budget: for pixels held elsewhere for the same
+ * time anyway (the source's, which are its input's working copy), so keeping them costs nothing.
+ */
+export function pinPixels(bytes: Uint8Array, image: RgbImage): void {
+  pinnedPixels.set(bytes, image);
+}
+
+const pinnedPixels = pictureNote<Uint8Array, RgbImage>();
+
 /** The remembered pixels of `bytes`, if they are still kept. */
 export function recallPixels(bytes: Uint8Array): RgbImage | undefined {
+  const pinned = pinnedPixels.get(bytes);
+  if (pinned) return pinned;
   const known = recentPixels.get(bytes);
   if (!known) return undefined;
   recentPixels.delete(bytes);
@@ -91,12 +90,6 @@ function forgetPixels(bytes: Uint8Array): void {
   if (!known) return;
   recentPixels.delete(bytes);
   recentPixelBytes -= known.data.length;
-}
-
-async function decodeUncached(bytes: Uint8Array, resizeTo?: Size): Promise<RgbImage> {
-  let pipeline = sharp(bytes).flatten({ background: "#ffffff" }).toColourspace("srgb");
-  if (resizeTo) pipeline = pipeline.resize(resizeTo.width, resizeTo.height, { fit: "fill" });
-  return readRgb(pipeline);
 }
 
 export function sharpOf(image: RgbImage): Sharp {

@@ -2,11 +2,10 @@
 import sharp from "sharp";
 import { ReasonEditError } from "../errors.js";
 import type { Picture, Reasoner } from "../loop/types.js";
-import { prepareChangeMap } from "./change-map.js";
-import { prepareUpload } from "./editor-upload.js";
 import { editorSize } from "./editor-size.js";
+import { memoize, pictureNote } from "./memo.js";
 import { openPixels, type InputImage } from "./input.js";
-import { encodePng, readRgb, recallPixels, rememberPixels, sharpOf } from "./rgb.js";
+import { encodePng, pinPixels, readRgb, recallPixels, rememberPixels, sharpOf } from "./rgb.js";
 
 const MLLM_LONG_SIDE = 1024;
 const MLLM_JPEG_QUALITY = 85;
@@ -20,20 +19,21 @@ export { editorSize } from "./editor-size.js";
  */
 export async function shapeForEditor(input: InputImage): Promise<Picture> {
   const size = editorSize(input.width, input.height);
-  // Raw first, then the PNG: its pixels are remembered, so the MLLM copy and the upload start from them.
-  // The working copy is already at this size, so the resize is a no-op (kept for a caller-built InputImage).
-  const pixels = await readRgb(openPixels(input.working).flatten({ background: WHITE }).resize(size.width, size.height, { fit: "fill" }));
+  const { working } = input;
+  // The working copy is already at this size; the resize is for a caller-built InputImage.
+  const opaque = working.channels === 3 && working.width === size.width && working.height === size.height;
+  const pixels = opaque
+    ? { data: working.data, width: working.width, height: working.height }
+    : await readRgb(openPixels(working).flatten({ background: WHITE }).resize(size.width, size.height, { fit: "fill" }));
   const source = await encodePng(pixels);
-  // The first edit uploads the source and its change map compares against it, after think and the editor have
-  // answered: by then its pixels are usually no longer kept, so what those steps need is made now.
-  prepareUpload(source);
-  prepareChangeMap(source);
+  // The input holds these pixels for the whole job anyway: the MLLM copy, the upload and the change maps of every
+  // round that edits the source start from them, however late, and never decode the PNG.
+  if (opaque) pinPixels(source.bytes, pixels);
   return source;
 }
 
-const dataUrlCache = new WeakMap<Picture, Promise<string>>();
 /** The long side a picture's MLLM copy may have, when its job's input is smaller than the working size. */
-const mllmLongSides = new WeakMap<Picture, number>();
+const mllmLongSides = pictureNote<Picture, number>();
 
 /**
  * The reasoner one job uses: the MLLM sees each picture at most at the input's own size. The working size is about
@@ -65,18 +65,14 @@ export function mllmLongSideFor(input: { width: number; height: number }): numbe
 
 /** Caps the long side of `picture`'s MLLM copy (a picture belongs to one job, so one cap per picture). */
 export function limitMllmCopy(picture: Picture, longSide: number): void {
-  if (!dataUrlCache.has(picture)) mllmLongSides.set(picture, Math.min(longSide, mllmLongSides.get(picture) ?? MLLM_LONG_SIDE));
+  // Read when the copy is first encoded; a picture belongs to one job, so the cap never changes after that.
+  mllmLongSides.set(picture, Math.min(longSide, mllmLongSides.get(picture) ?? MLLM_LONG_SIDE));
 }
 
 /** A compact JPEG data URL, at most 1024 px on the long side; encoded once per Picture however many prompts send it. */
-export function toMllmDataUrl(picture: Picture): Promise<string> {
-  const cached = dataUrlCache.get(picture);
-  if (cached) return cached;
-  const encoding = encodeForMllm(picture, mllmLongSides.get(picture) ?? MLLM_LONG_SIDE);
-  dataUrlCache.set(picture, encoding);
-  encoding.catch(() => dataUrlCache.delete(picture));
-  return encoding;
-}
+export const toMllmDataUrl: (picture: Picture) => Promise<string> = memoize((picture: Picture) =>
+  encodeForMllm(picture, mllmLongSides.get(picture) ?? MLLM_LONG_SIDE),
+);
 
 /**
  * The JPEG the MLLM gets for a picture, as bytes: run records keep these as their evidence images, so they show
