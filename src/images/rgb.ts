@@ -108,10 +108,11 @@ export async function resizeRgb(image: RgbImage, size: Size): Promise<RgbImage> 
 }
 
 /**
- * PNG settings for pictures inside the loop: lossless, about 3× faster to write than sharp's default (level 6 with
- * adaptive filtering) for ~12% more bytes — these pictures are written once per round and read back at once.
+ * PNG settings for pictures inside the loop: lossless and stored without compression. These pictures live in
+ * memory for one job and are read back at once: level 1 (without filtering) saved only ~11% of a 1 MP photo's
+ * bytes for 8× the encode (42 vs 5 ms) and 4× the decode (23 vs 5.5 ms).
  */
-export const FAST_PNG = { compressionLevel: 1, adaptiveFiltering: false } as const;
+export const FAST_PNG = { compressionLevel: 0, adaptiveFiltering: false } as const;
 
 /** A loop picture as a PNG; its pixels are remembered for the steps that read it next. */
 export async function encodePng(image: RgbImage): Promise<Picture> {
