@@ -26,6 +26,7 @@ async function main(): Promise<void> {
 
   console.log("JSON summary:");
   console.log(JSON.stringify(summary(machine, latency, payloads, startup), null, 2));
+  await runBenchScript("process-edit-bench.js", "The same edit as a whole process");
   await runBenchScript("batch-bench.js", "Batch benchmark");
   // CPU and memory per item at the sizes users batch: -j 16 and -j 32; REASONEDIT_BENCH_ITEMS shortens them.
   const items = process.env.REASONEDIT_BENCH_ITEMS ?? "64";

@@ -9,9 +9,9 @@ import { FIXTURES } from "./support/paths.js";
 import { makePhotos, type Photo } from "./support/photo.js";
 import { base64Length, median } from "./support/stats.js";
 
-const INSTRUCTION = "draw a heart in the milk foam";
-const THINK_REPLY = { instruction: "draw a small white heart in the milk foam at the centre of the cup", changed: true, rationale: "latte art", scope: "local", ops: [] };
-const REFINED = "make the heart in the milk foam larger and centred";
+export const INSTRUCTION = "draw a heart in the milk foam";
+export const THINK_REPLY = { instruction: "draw a small white heart in the milk foam at the centre of the cup", changed: true, rationale: "latte art", scope: "local", ops: [] };
+export const REFINED = "make the heart in the milk foam larger and centred";
 
 // ---- (1) latency ---------------------------------------------------------------------------------------
 
