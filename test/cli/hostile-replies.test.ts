@@ -63,6 +63,19 @@ function cachedBytes(): number {
   }
 }
 
+describe("replies that are hard to read", () => {
+  it("reads 60,000 unbalanced braces from every step in bounded time: each an invalid reply, never a hang", async () => {
+    fake.setChat(() => "{".repeat(60_000));
+    const result = await edit(["--rounds", "2"]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/think: .* was not valid after one corrective re-ask: the reply held no JSON object/);
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(result.elapsedMs).toBeLessThan(15_000);
+    expect(calls("edit")).toBe(2);
+    expect(calls("chat") % 2).toBe(0); // every step asked twice, none more
+  });
+});
+
 describe("oversized and endless replies", () => {
   it("refuses a 50 MB chat answer that says its size up front, without reading it or asking again", async () => {
     fake.fail("chat", fault.flood({ prefix: CHAT_PREFIX, totalBytes: 50 * MB, declareLength: true }));
