@@ -4,8 +4,8 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ReasonEditError } from "../errors.js";
-import { definedOnly, envName, flagName, nearestName, parseFlags } from "./parse-flags.js";
-import { booleanish, httpUrl, number, positiveInt, wholeNumber } from "./primitives.js";
+import { definedOnly, describeOrigin, envName, flagName, nearestName, parseFlags, type SettingOrigin } from "./parse-flags.js";
+import { booleanish, httpUrl, number, oneOf, positiveInt, wholeNumber } from "./primitives.js";
 import { byteSize } from "./quantities.js";
 
 export const KEEP_IMAGES = ["all", "final", "none"] as const;
@@ -28,7 +28,7 @@ export const SettingsSchema = z
     rounds: positiveInt(10).default(3),
     think: booleanish.default(true),
     reflect: booleanish.default(true),
-    chain: z.enum(["latest", "source"]).default("latest"),
+    chain: oneOf(["latest", "source"]).default("latest"),
     seed: wholeNumber(0, 2 ** 31 - 1).optional(),
     candidates: positiveInt(8).default(1),
     preserve: booleanish.default(true),
@@ -46,9 +46,9 @@ export const SettingsSchema = z
     /** The cache is kept under this size, least recently used entries evicted first. */
     cacheMaxSize: byteSize.default(DEFAULT_CACHE_MAX_BYTES),
     /** What run records keep beside run.json: every image (compact), the kept result only, or none. */
-    keepImages: z.enum(KEEP_IMAGES).default("all"),
+    keepImages: oneOf(KEEP_IMAGES).default("all"),
     offline: booleanish.default(false),
-    logFormat: z.enum(["json", "pretty"]).default("pretty"),
+    logFormat: oneOf(["json", "pretty"]).default("pretty"),
     verbose: booleanish.default(false),
     quiet: booleanish.default(false),
     json: booleanish.default(false),
@@ -189,10 +189,11 @@ export interface SettingsSources {
   filePath?: string;
   env?: SettingsInput;
   flags?: SettingsInput;
+  /** The command being run, named in a bad value's hint ("see `reasonedit edit --help`"). */
+  command?: string;
 }
 
-/** Where a setting's value came from, as `--dry-run` reports it. */
-export type SettingOrigin = { from: "flag" } | { from: "env"; name: string } | { from: "config"; path: string } | { from: "default" };
+export type { SettingOrigin };
 
 export function resolveSettings(sources: SettingsSources): Settings {
   return resolveSettingsWithOrigins(sources).settings;
@@ -203,7 +204,7 @@ export function resolveSettingsWithOrigins(sources: SettingsSources): { settings
   for (const file of files) assertKnownKeys(file);
   const merged = Object.assign({}, ...files.map((file) => definedOnly(file.values)), definedOnly(sources.env), definedOnly(sources.flags)) as SettingsInput;
   const origins = Object.fromEntries(SETTING_KEYS.map((key) => [key, originOf(key, sources, files)])) as Record<keyof Settings, SettingOrigin>;
-  const settings = parseFlags(SettingsSchema, merged, { origin: (key) => describeOrigin(origins[key as keyof Settings]) });
+  const settings = parseFlags(SettingsSchema, merged, { command: sources.command, origin: (key) => describeOrigin(origins[key as keyof Settings]) });
   return { settings, origins };
 }
 
@@ -230,19 +231,6 @@ function originOf(key: keyof Settings, sources: SettingsSources, files: readonly
   if (env && sources.env?.[key] !== undefined) return { from: "env", name: env };
   const file = [...files].reverse().find((layer) => layer.values[key] !== undefined);
   return file ? { from: "config", path: file.path } : { from: "default" };
-}
-
-function describeOrigin(origin: SettingOrigin | undefined): string {
-  switch (origin?.from) {
-    case "flag":
-      return " (from the command line)";
-    case "env":
-      return ` (from ${origin.name})`;
-    case "config":
-      return ` (from ${origin.path})`;
-    default:
-      return "";
-  }
 }
 
 export { flagName, httpUrl };
