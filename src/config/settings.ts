@@ -237,14 +237,31 @@ function originOf(key: keyof Settings, sources: SettingsSources, files: readonly
 
 export { flagName, httpUrl };
 
+/** A model the settings send to Hugging Face Inference Providers (not to a custom URL). */
+export interface HostedModel {
+  role: "MLLM" | "editor";
+  model: string;
+}
+
+/** The models that need an HF token with these settings: those not on a custom URL, none with --offline (the cache answers). */
+export function hostedModelsNeedingToken(settings: Pick<Settings, "offline" | "mllm" | "mllmUrl" | "editor" | "editorUrl">): HostedModel[] {
+  if (settings.offline) return [];
+  const mllm: HostedModel[] = settings.mllmUrl === undefined ? [{ role: "MLLM", model: settings.mllm }] : [];
+  const editor: HostedModel[] = settings.editorUrl === undefined ? [{ role: "editor", model: settings.editor }] : [];
+  return [...mllm, ...editor];
+}
+
+/** What a missing token means for these models, in the words `edit` and `doctor` both use. */
+export function missingTokenMessage(models: readonly HostedModel[]): string {
+  const which = models.map(({ role, model }) => `the ${role} (${model})`).join(" and ");
+  return `HF_TOKEN is not set and no login token was found, and ${which} ${models.length === 1 ? "runs" : "run"} on Hugging Face Inference Providers`;
+}
+
 /** The hosted calls need an HF token unless both models are on custom URLs. */
 export function assertCredentials(settings: Settings, credentials: Credentials): void {
-  const needsHub = !settings.mllmUrl || !settings.editorUrl;
-  if (needsHub && !credentials.hfToken && !settings.offline) {
-    const which = [!settings.mllmUrl && `the MLLM (${settings.mllm})`, !settings.editorUrl && `the editor (${settings.editor})`].filter(Boolean).join(" and ");
-    const verb = settings.mllmUrl || settings.editorUrl ? "runs" : "run";
-    throw new ReasonEditError("no_token", `HF_TOKEN is not set and no login token was found, and ${which} ${verb} on Hugging Face Inference Providers`, {
-      hint: "export HF_TOKEN=hf_... (a fine-grained token with 'Make calls to Inference Providers': https://huggingface.co/settings/tokens) or run `hf auth login`, or point both --mllm-url and --editor-url at your own servers",
-    });
-  }
+  const models = hostedModelsNeedingToken(settings);
+  if (models.length === 0 || credentials.hfToken) return;
+  throw new ReasonEditError("no_token", missingTokenMessage(models), {
+    hint: "export HF_TOKEN=hf_... (a fine-grained token with 'Make calls to Inference Providers': https://huggingface.co/settings/tokens) or run `hf auth login`, or point both --mllm-url and --editor-url at your own servers",
+  });
 }
