@@ -24,7 +24,7 @@ export function settingsLine(report: EvalReport): string {
   const s = report.settings;
   const repeats = s.judge_repeats > 1 ? ` × ${s.judge_repeats} repeats` : "";
   const languages = report.languages.length > 1 ? ` · ${report.languages.length} languages, never pooled` : "";
-  return `editor ${s.editor} · reasoning ${s.mllm} · judge ${s.judge}${repeats} (${report.metric.name}) · rounds ${s.rounds} · chain ${s.chain} · seed ${s.seed} · ${report.items.length} items in ${report.categories.length} categories${languages}`;
+  return `editor ${s.editor} · reasoning ${s.mllm}${s.reply_format === "tags" ? " (tags replies)" : ""} · judge ${s.judge}${repeats} (${report.metric.name}) · rounds ${s.rounds} · chain ${s.chain} · seed ${s.seed} · ${report.items.length} items in ${report.categories.length} categories${languages}`;
 }
 
 export function renderMarkdown(report: EvalReport): string {

@@ -142,13 +142,16 @@ describe("conclude with --reply-format tags", () => {
     expect(chat.requests).toHaveLength(2);
   });
 
-  it("asks describe, assess and the scores for their JSON without response_format (the release asks its reasoner the same)", async () => {
+  it("asks describe in plain text, assess and the scores for their JSON, none with response_format (as the release asks)", async () => {
     const { chat, reasoner } = tagsReasoner([
-      '{"target_description": "a white cat"}',
+      "<think>white fur</think>\nA white cat on a grey sofa.",
       '{"meets_instruction": "yes", "major_conflicts": 0, "minor_conflicts": 0, "omissions": 0, "raw_score": 9, "reason": "ok"}',
       '{"score": [8, 9], "reasoning": "ok"}',
     ]);
-    await reasoner.describe({ source, instruction: "I" });
+    const description = await reasoner.describe({ source, instruction: "Make the cat white." });
+    expect(description.reply).toEqual({ target_description: "A white cat on a grey sofa." });
+    expect(description.promptId).toMatch(/^describe-tags@[0-9a-f]{8}$/);
+    expect(userText(chat.requests[0])).toContain("Edit instruction: Make the cat white.");
     const assessment = await reasoner.assess({ edited, instruction: "I", description: "a white cat" });
     await reasoner.scoreSemantics({ source, edited, instruction: "I" });
     expect(assessment.reply.hallucinations).toBe(0);
