@@ -5,7 +5,7 @@ import { MAX_INSTRUCTION_CHARS } from "../../src/loop/replies.js";
 import type { Picture } from "../../src/loop/types.js";
 import type { ChatModel, ChatRequest, ChatResponse } from "../../src/providers/chat-model.js";
 import { MllmReasoner } from "../../src/reasoning/mllm-reasoner.js";
-import { loadPromptSet, type PromptSet } from "../../src/reasoning/prompt-templates.js";
+import { loadPromptSet, parseTemplate, type PromptSet } from "../../src/reasoning/prompt-templates.js";
 
 /** An in-memory chat server: answers from a script and keeps every request it got. */
 class ScriptedChat implements ChatModel {
@@ -180,5 +180,26 @@ describe("a tags reply cut off at max_tokens", () => {
     expect(error.code).toBe("model_reply_invalid");
     expect(error.message).toContain("cut off at max_tokens 4096");
     expect(error.hint).toContain("--max-tokens");
+  });
+});
+
+describe("custom tags templates", () => {
+  it("must name every tag conclude reads, or they are refused on load naming the file and the missing tags", () => {
+    const refused = (() => {
+      try {
+        parseTemplate("conclude-tags", "Judge {{instruction}}: answer <#Think> … then <#Success> or <#Failed>.", "mine/conclude-tags.md");
+      } catch (error) {
+        return error as ReasonEditError;
+      }
+      throw new Error("expected the template to be refused");
+    })();
+    expect(refused.code).toBe("prompt_template");
+    expect(refused.message).toContain("mine/conclude-tags.md");
+    expect(refused.message).toContain('the tag "<#Reflection>"');
+    expect(() => parseTemplate("conclude-tags", "Judge {{instruction}}: <#Think> … <#Success>, <#Reflection> text or <#Failed>.", "ok.md")).not.toThrow();
+  });
+
+  it("refuses a placeholder the step does not have", () => {
+    expect(() => parseTemplate("think-tags", "Rewrite {{instruction}} using {{evidence}}.", "mine/think-tags.md")).toThrow(/unknown placeholder \{\{evidence\}\}/);
   });
 });
