@@ -20,6 +20,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   stdin?: Buffer;
   onSpawn?: (child: ChildProcess) => void;
+  /** Another launcher of the built CLI, e.g. test/fakes/routed-bin.mjs; default BIN. */
+  bin?: string;
 }
 
 /** A clean environment: no tokens from the developer's shell, state and cache in a temp home. */
@@ -31,7 +33,7 @@ export function cleanEnv(home: string, extra: Record<string, string | undefined>
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], { cwd: options.cwd, env: options.env, stdio: ["pipe", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));

@@ -19,6 +19,33 @@ export interface DoctorCheck {
   data?: Record<string, unknown>;
 }
 
+/** Which check a result is for. */
+export type CheckBase = Pick<DoctorCheck, "id" | "label">;
+type CheckData = Record<string, unknown> | undefined;
+
+/** The four kinds of result, so each check reads as a list of cases. */
+export function ok(base: CheckBase, detail: string, data?: CheckData): DoctorCheck {
+  return withData({ ...base, status: "ok", detail }, data);
+}
+
+export function warn(base: CheckBase, detail: string, fix: string, data?: CheckData): DoctorCheck {
+  return withData({ ...base, status: "warn", detail, fix }, data);
+}
+
+export function fail(base: CheckBase, kind: ProblemKind, detail: string, fix: string, data?: CheckData): DoctorCheck {
+  return withData({ ...base, status: "fail", kind, detail, fix }, data);
+}
+
+export function skip(base: CheckBase, detail: string, data?: CheckData): DoctorCheck {
+  return withData({ ...base, status: "skip", detail }, data);
+}
+
+/** A check without data has no `data` key at all (not `data: undefined`), as --json shows it. */
+function withData(check: DoctorCheck, data: CheckData): DoctorCheck {
+  if (data !== undefined) check.data = data;
+  return check;
+}
+
 export interface DoctorReport {
   checks: DoctorCheck[];
   /** 0 when nothing failed; 2 when a config problem failed (it wins: fix that first); else 4. */
