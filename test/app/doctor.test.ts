@@ -11,7 +11,7 @@ import { checkNode } from "../../src/app/doctor/program-checks.js";
 import { exitCodeOf, runDoctor, type DoctorCheck, type DoctorReport } from "../../src/app/doctor/run-doctor.js";
 import { resolveSettings, type Credentials, type SettingsInput } from "../../src/config/settings.js";
 import { startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
-import { closedPortUrl, doctorFetch, FINE_GRAINED_WITH_INFERENCE, FINE_GRAINED_WITHOUT_INFERENCE, startHubExtras, type HubExtras } from "../beyond/hub-extras.js";
+import { closedPortUrl, doctorFetch, FINE_GRAINED_WITH_INFERENCE, FINE_GRAINED_WITHOUT_INFERENCE, startHubExtras, type HubExtras } from "../fakes/hub-extras.js";
 
 const TOKEN = "hf_doctorTestTokenAbcdef123456";
 const MLLM = "Qwen/Qwen3-VL-235B-A22B-Instruct";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
-import { FINE_GRAINED_WITH_INFERENCE, startHubExtras, type HubExtras } from "./hub-extras.js";
+import { FINE_GRAINED_WITH_INFERENCE, startHubExtras, type HubExtras } from "../fakes/hub-extras.js";
 
 const LAUNCHER = path.join(import.meta.dirname, "doctor-launcher.mjs");
 const TOKEN = "hf_cliDoctorToken0987654321";
