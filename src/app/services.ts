@@ -88,6 +88,7 @@ export async function createServices(
     prompts,
     encodeImage: toMllmDataUrl,
     maxTokens: settings.maxTokens,
+    replyFormat: settings.replyFormat,
     forgetUnusableReplies: !overrides.exactReplays,
     onNotice: (message) => logger.warn(message),
   });

@@ -32,6 +32,7 @@ const LOOP_OPTIONS = [
   option("--steps <n>", "editor inference steps  [provider default]"),
   option("--guidance <x>", "editor guidance scale  [provider default]"),
   option("--prompts <dir>", "folder of prompt templates overriding the built-in ones"),
+  option("--reply-format <format>", "how the reasoner answers: json, or tags (the released ReasonEdit reasoner's plain-text think and <#Think> … <#Success>|<#Reflection>|<#Failed> conclude)  [json]", ["json", "tags"]),
   // Here because the commands that run the loop are the ones that write run records.
   option("--keep-images <which>", "images the run record keeps: all (compact, as the MLLM saw them), final (the kept result), none  [all]", ["all", "final", "none"]),
 ];

@@ -37,6 +37,8 @@ export const SettingsSchema = z
     steps: positiveInt(100).optional(),
     guidance: number().min(0, "must be 0 or more").max(30, "must be at most 30").optional(),
     prompts: z.string().min(1).optional(),
+    /** json: every reasoning step answers JSON; tags: the released ReasonEdit reasoner's plain-text think and tagged conclude. */
+    replyFormat: z.enum(["json", "tags"]).default("json"),
     timeout: number().positive("must be more than 0 seconds").max(3600, "must be at most 3600 seconds").default(300),
     maxRetries: wholeNumber(0, 20).default(4),
     maxTokens: positiveInt(32_768).default(1024),

@@ -29,7 +29,18 @@ import type { ChatContentPart, ChatMessage, ChatModel, ChatRequest, ChatResponse
 import { opsProblem, type OpsBounds } from "../loop/op-bounds.js";
 import { languageMismatch, languageOf } from "./language.js";
 import { parseReply, type ParseResult } from "./parse-reply.js";
-import { renderTemplate, TEMPLATE_OF, type PromptSet, type ReasoningStep, type TemplateName, type TemplateVars } from "./prompt-templates.js";
+import { readPlainInstruction, readTaggedConclusion } from "./parse-tags.js";
+import {
+  renderTemplate,
+  TEMPLATE_OF,
+  type PromptName,
+  type PromptSet,
+  type ReasoningStep,
+  type ReplyFormat,
+  type TagsTemplateName,
+  type TemplateName,
+  type TemplateVars,
+} from "./prompt-templates.js";
 
 export interface MllmReasonerOptions {
   chat: ChatModel;
@@ -50,6 +61,13 @@ export interface MllmReasonerOptions {
    * replay must be exact, invalid replies included (eval).
    */
   forgetUnusableReplies?: boolean;
+  /**
+   * "json" (default): every step answers JSON, with response_format where the server takes it. "tags": the released
+   * ReasonEdit reasoner's own formats, so its tuned model can answer as it was trained: think in plain text, conclude
+   * in <#Think> … <#Success> | <#Reflection> text | <#Failed> tags, images before the text, and no response_format
+   * at all (describe, assess and the scores still answer JSON, which the release also asks of them).
+   */
+  replyFormat?: ReplyFormat;
 }
 
 /** The JSON each step must return, restated in the corrective re-ask. */
@@ -65,6 +83,13 @@ export const REPLY_SHAPES: Record<TemplateName, string> = {
   "score-pq": '{"score": [number 0-10, number 0-10], "reasoning": string}',
 };
 
+/** What the corrective re-ask restates for the tags templates: their formats in words. */
+export const TAGS_REPLY_SHAPES: Record<TagsTemplateName, string> = {
+  "think-tags": "only the rewritten edit instruction, as plain text: no JSON, no tags, no other text",
+  "conclude-tags":
+    "exactly one of these formats and nothing else:\n<#Think> your reasoning <#Success>\n<#Think> your reasoning <#Reflection> the second edit instruction\n<#Think> your reasoning <#Failed>",
+};
+
 /** The zod schema each template's reply is validated with. */
 export const REPLY_SCHEMAS = {
   think: ThinkReplySchema,
@@ -75,13 +100,23 @@ export const REPLY_SCHEMAS = {
   "score-pq": ScoreReplySchema,
 } as const satisfies Record<TemplateName, z.ZodType>;
 
-interface StepSpec<S extends z.ZodType> {
+interface StepSpec<T> {
   step: ReasoningStep;
-  schema: S;
+  template: PromptName;
   vars: TemplateVars;
   images: Picture[];
-  /** Rules zod cannot see because they depend on the input. */
-  check?: (reply: z.output<S>) => string | undefined;
+  /** The reply's text to the step's validated reply, or what is wrong with it (worded to quote back to the model). */
+  read: (text: string) => ParseResult<T>;
+  /** Sent as response_format where the server supports it; absent for the plain-text and tagged replies. */
+  jsonSchema?: { name: string; schema: Record<string, unknown> };
+  /** The corrective re-ask's second sentence: what to answer instead. */
+  answerAgain: string;
+  /** What the step's reply must be, for the error a user sees. */
+  needs: string;
+  /** Images before the text, as the released pipeline sends them to its reasoner. */
+  imagesFirst: boolean;
+  /** Plain text and tags read fine when cut off mid-sentence, so a reply stopped at max_tokens must not be used. */
+  wholeReplyOnly?: boolean;
 }
 
 const jsonSchemaCache = new Map<z.ZodType, Record<string, unknown>>();
@@ -126,11 +161,18 @@ function checkThink(reply: ThinkReply, request: string, allowOps: boolean, opsBo
   return mismatch === undefined ? undefined : `instruction: ${mismatch}`;
 }
 
+/** Checks a value read from a plain-text or tagged reply with the step's schema, as a JSON reply is checked. */
+function validated<S extends z.ZodType>(read: ParseResult<unknown>, schema: S, check?: (reply: z.output<S>) => string | undefined): ParseResult<z.output<S>> {
+  if (!read.ok) return read;
+  const result = schema.safeParse(read.value);
+  if (!result.success) return { ok: false, error: result.error.issues.map((issue) => `${issue.path.map(String).join(".") || "reply"}: ${issue.message}`).join("; ") };
+  const problem = check?.(result.data);
+  return problem === undefined ? { ok: true, value: result.data } : { ok: false, error: problem };
+}
+
 /** The first request plus the model's own bad reply and what was wrong with it. */
-function withReask(request: ChatRequest, badReply: string, error: string, template: TemplateName): ChatRequest {
-  const correction =
-    `Your reply could not be used: ${error}.\n` +
-    `Answer again with only one JSON object, no other text, in this shape:\n${REPLY_SHAPES[template]}`;
+function withReask(request: ChatRequest, badReply: string, error: string, answerAgain: string): ChatRequest {
+  const correction = `Your reply could not be used: ${error}.\n${answerAgain}`;
   const messages: ChatMessage[] = [...request.messages, { role: "assistant", content: badReply }, { role: "user", content: correction }];
   return { ...request, messages };
 }
@@ -143,6 +185,7 @@ export class MllmReasoner implements Reasoner {
   private readonly maxTokens: number;
   private readonly forgetUnusableReplies: boolean;
   private readonly onNotice: (message: string) => void;
+  private readonly replyFormat: ReplyFormat;
 
   constructor(options: MllmReasonerOptions) {
     this.chat = options.chat;
@@ -152,21 +195,24 @@ export class MllmReasoner implements Reasoner {
     this.maxTokens = options.maxTokens ?? 1024;
     this.forgetUnusableReplies = options.forgetUnusableReplies ?? false;
     this.onNotice = options.onNotice ?? (() => {});
+    this.replyFormat = options.replyFormat ?? "json";
   }
 
   think(input: ThinkInput, signal?: AbortSignal): Promise<StepCall<ThinkReply>> {
+    if (this.replyFormat === "tags") return this.thinkInPlainText(input, signal);
     const vars = { instruction: input.instruction, language: languageOf(input.instruction), ops: input.allowOps ? "on" : "" };
     const check = (reply: ThinkReply) => checkThink(reply, input.instruction, input.allowOps, input.opsBounds);
-    return this.run({ step: "think", schema: REPLY_SCHEMAS.think, vars, images: [input.source], check }, signal);
+    return this.run(this.jsonSpec("think", REPLY_SCHEMAS.think, vars, [input.source], check), signal);
   }
 
   describe(input: DescribeInput, signal?: AbortSignal): Promise<StepCall<DescribeReply>> {
-    return this.run({ step: "describe", schema: REPLY_SCHEMAS.describe, vars: { instruction: input.instruction }, images: [input.source] }, signal);
+    return this.run(this.jsonSpec("describe", REPLY_SCHEMAS.describe, { instruction: input.instruction }, [input.source]), signal);
   }
 
   assess(input: AssessInput, signal?: AbortSignal): Promise<StepCall<AssessReply>> {
     const vars = { instruction: input.instruction, description: input.description };
-    return this.run({ step: "assess", schema: REPLY_SCHEMAS.assess, vars, images: [input.edited] }, signal);
+    // The release sends assess its text before the image, unlike its other steps.
+    return this.run({ ...this.jsonSpec("assess", REPLY_SCHEMAS.assess, vars, [input.edited]), imagesFirst: false }, signal);
   }
 
   conclude(input: ConcludeInput, signal?: AbortSignal): Promise<StepCall<ConcludeReply>> {
@@ -177,42 +223,94 @@ export class MllmReasoner implements Reasoner {
       reason: input.assessment?.reason ?? "",
       evidence: input.evidence === undefined ? "" : describeEvidence(input.evidence),
     };
+    if (this.replyFormat === "tags") return this.concludeInTags(input, vars, signal);
     const images = input.evidence === undefined ? [input.source, input.edited] : [input.source, input.edited, input.evidence.heatmap];
-    return this.run({ step: "conclude", schema: REPLY_SCHEMAS.conclude, vars, images }, signal);
+    return this.run(this.jsonSpec("conclude", REPLY_SCHEMAS.conclude, vars, images), signal);
   }
 
   scoreSemantics(input: ScoreInput, signal?: AbortSignal): Promise<StepCall<ScoreReply>> {
-    return this.run({ step: "score_sc", schema: REPLY_SCHEMAS["score-sc"], vars: { instruction: input.instruction }, images: [input.source, input.edited] }, signal);
+    return this.run(this.jsonSpec("score_sc", REPLY_SCHEMAS["score-sc"], { instruction: input.instruction }, [input.source, input.edited]), signal);
   }
 
   scoreQuality(input: ScoreInput, signal?: AbortSignal): Promise<StepCall<ScoreReply>> {
-    return this.run({ step: "score_pq", schema: REPLY_SCHEMAS["score-pq"], vars: { instruction: input.instruction }, images: [input.edited] }, signal);
+    return this.run(this.jsonSpec("score_pq", REPLY_SCHEMAS["score-pq"], { instruction: input.instruction }, [input.edited]), signal);
   }
 
-  private async buildMessages(spec: StepSpec<z.ZodType>): Promise<ChatMessage[]> {
-    const { system, user } = renderTemplate(this.prompts[TEMPLATE_OF[spec.step]], spec.vars);
+  /** The released think: the rewritten instruction as plain text, which replaces the request downstream. No exact ops. */
+  private thinkInPlainText(input: ThinkInput, signal?: AbortSignal): Promise<StepCall<ThinkReply>> {
+    const vars = { instruction: input.instruction, language: languageOf(input.instruction) };
+    const read = (text: string) => {
+      const instruction = readPlainInstruction(text);
+      const reply = instruction.ok ? { ok: true as const, value: { instruction: instruction.value, changed: instruction.value !== input.instruction.trim() } } : instruction;
+      return validated(reply, REPLY_SCHEMAS.think, (value) => checkThink(value, input.instruction, false, undefined));
+    };
+    return this.run(this.tagsSpec("think", "think-tags", vars, [input.source], read), signal);
+  }
+
+  /**
+   * The released reflection: two images (no change map: the tuned reasoner was trained on the source and the result
+   * alone) and a tagged verdict. Unusable after the re-ask, the loop counts the round as failed and re-rolls from the
+   * source, as the release does with its canned <#Failed>.
+   */
+  private concludeInTags(input: ConcludeInput, vars: TemplateVars, signal?: AbortSignal): Promise<StepCall<ConcludeReply>> {
+    const read = (text: string) => {
+      const tagged = readTaggedConclusion(text);
+      const reply = tagged.ok ? { ok: true as const, value: { verdict: tagged.value.verdict, think: tagged.value.think, refined_instruction: tagged.value.refined_instruction } } : tagged;
+      return validated(reply, REPLY_SCHEMAS.conclude);
+    };
+    return this.run(this.tagsSpec("conclude", "conclude-tags", vars, [input.source, input.edited], read), signal);
+  }
+
+  private jsonSpec<S extends z.ZodType>(
+    step: ReasoningStep,
+    schema: S,
+    vars: TemplateVars,
+    images: Picture[],
+    check?: (reply: z.output<S>) => string | undefined,
+  ): StepSpec<z.output<S>> {
+    const template = TEMPLATE_OF[step];
+    const tags = this.replyFormat === "tags";
+    return {
+      step,
+      template,
+      vars,
+      images,
+      read: (text) => parseReply(text, schema, check),
+      // A server for the released reasoner needs no grammar, and vLLM's refuses some of these schemas' keywords.
+      ...(tags ? {} : { jsonSchema: { name: template, schema: jsonSchemaOf(schema) } }),
+      answerAgain: `Answer again with only one JSON object, no other text, in this shape:\n${REPLY_SHAPES[template]}`,
+      needs: "the JSON",
+      imagesFirst: tags,
+    };
+  }
+
+  private tagsSpec<T>(step: ReasoningStep, template: TagsTemplateName, vars: TemplateVars, images: Picture[], read: (text: string) => ParseResult<T>): StepSpec<T> {
+    const needs = template === "think-tags" ? "the plain-text instruction" : "the <#Think> … <#Success> | <#Reflection> | <#Failed> reply";
+    return { step, template, vars, images, read, answerAgain: `Answer again with ${TAGS_REPLY_SHAPES[template]}`, needs, imagesFirst: true, wholeReplyOnly: true };
+  }
+
+  private async buildMessages(spec: StepSpec<unknown>): Promise<ChatMessage[]> {
+    const { system, user } = renderTemplate(this.prompts[spec.template], spec.vars);
     const urls = await Promise.all(spec.images.map((picture) => this.encodeImage(picture)));
-    const content: ChatContentPart[] = [{ type: "text", text: user }, ...urls.map((url) => ({ type: "image_url" as const, image_url: { url } }))];
+    const images = urls.map((url) => ({ type: "image_url" as const, image_url: { url } }));
+    const text: ChatContentPart = { type: "text", text: user };
+    const content: ChatContentPart[] = spec.imagesFirst ? [...images, text] : [text, ...images];
     const userMessage: ChatMessage = { role: "user", content };
     return system === undefined ? [userMessage] : [{ role: "system", content: system }, userMessage];
   }
 
-  private validate<S extends z.ZodType>(spec: StepSpec<S>, text: string): ParseResult<z.output<S>> {
-    return parseReply(text, spec.schema, spec.check);
-  }
-
-  private async run<S extends z.ZodType>(spec: StepSpec<S>, signal?: AbortSignal): Promise<StepCall<z.output<S>>> {
+  private async run<T>(spec: StepSpec<T>, signal?: AbortSignal): Promise<StepCall<T>> {
     const started = performance.now();
-    const template = TEMPLATE_OF[spec.step];
+    const template = spec.template;
     const request: ChatRequest = {
       messages: await this.buildMessages(spec),
-      jsonSchema: { name: template, schema: jsonSchemaOf(spec.schema) },
+      ...(spec.jsonSchema ? { jsonSchema: spec.jsonSchema } : {}),
       temperature: this.temperature,
       maxTokens: this.maxTokens,
     };
     const asked: ChatRequest[] = [request];
     const responses = [await this.chat.complete(request, signal)];
-    let outcome = this.validate(spec, responses[0]!.text);
+    let outcome = readResponse(spec, responses[0]!);
     const roomier = largerBudget(this.maxTokens);
     if (!outcome.ok && wasCutOff(responses[0]!) && roomier > this.maxTokens) {
       // The model ran out of budget (often while reasoning): the same question with more room, not a correction.
@@ -220,20 +318,20 @@ export class MllmReasoner implements Reasoner {
       this.onNotice(`${template} reply from ${this.chat.id} was ${cutOffNote(responses[0]!, this.maxTokens)}; asking again with max_tokens ${larger.maxTokens}`);
       asked.push(larger);
       responses.push(await this.chat.complete(larger, signal));
-      outcome = this.validate(spec, responses.at(-1)!.text);
+      outcome = readResponse(spec, responses.at(-1)!);
     }
     if (!outcome.ok && !wasCutOff(responses.at(-1)!)) {
       const last = responses.at(-1)!;
-      const reask = withReask(asked.at(-1)!, last.text, outcome.error, template);
+      const reask = withReask(asked.at(-1)!, last.text, outcome.error, spec.answerAgain);
       asked.push(reask);
       responses.push(await this.chat.complete(reask, signal));
-      outcome = this.validate(spec, responses.at(-1)!.text);
+      outcome = readResponse(spec, responses.at(-1)!);
     }
     if (!outcome.ok) {
       // A cached refusal would fail every later edit the same way; drop them all so the next run asks again.
       if (this.forgetUnusableReplies) await Promise.all(asked.map((sent) => this.chat.forget?.(sent)));
       const spent = { attempts: responses.length, usage: sumUsage(responses), cached: responses.every((response) => response.cached === true) };
-      throw this.invalidReplyError(template, outcome.error, responses.at(-1)!, asked.at(-1)!.maxTokens ?? this.maxTokens, spent);
+      throw this.invalidReplyError(spec, outcome.error, responses.at(-1)!, asked.at(-1)!.maxTokens ?? this.maxTokens, spent);
     }
     return {
       reply: outcome.value,
@@ -245,7 +343,8 @@ export class MllmReasoner implements Reasoner {
     };
   }
 
-  private invalidReplyError(step: TemplateName, error: string, last: ChatResponse, budget: number, spent: CallSpend): ReasonEditError {
+  private invalidReplyError(spec: StepSpec<unknown>, error: string, last: ChatResponse, budget: number, spent: CallSpend): ReasonEditError {
+    const step = spec.template;
     if (wasCutOff(last)) {
       return new ReasonEditError("model_reply_invalid", `${step} reply from ${this.chat.id} was ${cutOffNote(last, budget)}: ${error}`, {
         hint: "Raise --max-tokens (REASONEDIT_MAX_TOKENS, or maxTokens in the config file), or turn the model's thinking off or down on the server.",
@@ -253,11 +352,24 @@ export class MllmReasoner implements Reasoner {
       });
     }
     const template = this.prompts[step];
-    const hint = template.builtIn
-      ? `The model did not return the JSON the ${step} step needs. Try a stronger --mllm model (an instruction-tuned vision model that can follow a JSON format).`
-      : `The model did not return the JSON the ${step} step needs. Check that ${template.file} asks for exactly these fields: ${REPLY_SHAPES[step]} — or try a stronger --mllm model.`;
+    const hint = invalidReplyHint(spec, template.builtIn ? undefined : template.file);
     return new ReasonEditError("model_reply_invalid", `${step} reply from ${this.chat.id} was not valid after one corrective re-ask: ${error}`, { hint, spent });
   }
+}
+
+function readResponse<T>(spec: StepSpec<T>, response: ChatResponse): ParseResult<T> {
+  if (spec.wholeReplyOnly && wasCutOff(response)) return { ok: false, error: "the reply stopped at max_tokens before it ended, so its text may be cut short" };
+  return spec.read(response.text);
+}
+
+function invalidReplyHint(spec: StepSpec<unknown>, customFile: string | undefined): string {
+  const missed = `The model did not return ${spec.needs} the ${spec.template} step needs.`;
+  if (spec.template === "think-tags" || spec.template === "conclude-tags") {
+    const where = customFile === undefined ? "" : ` Check that ${customFile} asks for ${TAGS_REPLY_SHAPES[spec.template].split(":\n")[0]}.`;
+    return `${missed}${where} --reply-format tags is meant for the released ReasonEdit reasoner; other models do better with --reply-format json.`;
+  }
+  if (customFile === undefined) return `${missed} Try a stronger --mllm model (an instruction-tuned vision model that can follow a JSON format).`;
+  return `${missed} Check that ${customFile} asks for exactly these fields: ${REPLY_SHAPES[spec.template]} — or try a stronger --mllm model.`;
 }
 
 /** finish_reason "length": the server stopped at max_tokens, so the reply may end mid-object or before any answer. */

@@ -7,11 +7,20 @@ import { fileURLToPath } from "node:url";
 import { ReasonEditError } from "../errors.js";
 import type { StepName } from "../loop/types.js";
 
-/** The templates, named as their files (`score-sc.md`); the loop's own step names are StepName in loop/types.ts. */
+/** The JSON templates, named as their files (`score-sc.md`); the loop's own step names are StepName in loop/types.ts. */
 export const TEMPLATE_NAMES = ["think", "describe", "assess", "conclude", "score-sc", "score-pq"] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
-/** The same list under the name doctor imports. */
-export const STEP_NAMES = TEMPLATE_NAMES;
+/** The templates `--reply-format tags` uses instead of think.md and conclude.md: the released reasoner's own formats. */
+export const TAGS_TEMPLATE_NAMES = ["think-tags", "conclude-tags"] as const;
+export type TagsTemplateName = (typeof TAGS_TEMPLATE_NAMES)[number];
+/** Every prompt file a reasoner may use. */
+export type PromptName = TemplateName | TagsTemplateName;
+/** Every prompt file, under the name doctor imports. */
+export const STEP_NAMES: readonly PromptName[] = [...TEMPLATE_NAMES, ...TAGS_TEMPLATE_NAMES];
+
+/** How a reasoner asks for its replies: JSON everywhere, or the released ReasonEdit reasoner's plain text and tags. */
+export const REPLY_FORMATS = ["json", "tags"] as const;
+export type ReplyFormat = (typeof REPLY_FORMATS)[number];
 
 /** The template each reasoning step of the loop is prompted with. */
 export const TEMPLATE_OF = {
@@ -28,27 +37,31 @@ export const PLACEHOLDERS = ["instruction", "language", "description", "score", 
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type TemplateVars = Partial<Record<Placeholder, string>>;
 
-const STEP_PLACEHOLDERS: Record<TemplateName, readonly Placeholder[]> = {
+const STEP_PLACEHOLDERS: Record<PromptName, readonly Placeholder[]> = {
   think: ["instruction", "language", "ops"],
   describe: ["instruction"],
   assess: ["instruction", "description"],
   conclude: ["instruction", "correction", "score", "reason", "evidence"],
   "score-sc": ["instruction"],
   "score-pq": ["instruction"],
+  "think-tags": ["instruction", "language"],
+  "conclude-tags": ["instruction", "correction", "score", "reason"],
 };
 
-/** The reply fields a template must ask for: the ones the loop cannot do without (docs/DESIGN.md §2). */
-export const REQUIRED_FIELDS: Record<TemplateName, readonly string[]> = {
+/** The reply fields (or, for the tags templates, the tags) a template must ask for: the ones the loop cannot do without. */
+export const REQUIRED_FIELDS: Record<PromptName, readonly string[]> = {
   think: ["instruction"],
   describe: ["target_description"],
   assess: ["meets_instruction", "major_conflicts", "minor_conflicts", "hallucinations", "omissions", "raw_score", "reason"],
   conclude: ["verdict", "refined_instruction"],
   "score-sc": ["score", "reasoning"],
   "score-pq": ["score", "reasoning"],
+  "think-tags": [],
+  "conclude-tags": ["<#Think>", "<#Success>", "<#Reflection>", "<#Failed>"],
 };
 
 export interface PromptTemplate {
-  step: TemplateName;
+  step: PromptName;
   /** `<step>@<first 8 hex of sha256(file)>`, recorded with every reply. */
   promptId: string;
   file: string;
@@ -58,7 +71,7 @@ export interface PromptTemplate {
   user: string;
 }
 
-export type PromptSet = Readonly<Record<TemplateName, PromptTemplate>>;
+export type PromptSet = Readonly<Record<PromptName, PromptTemplate>>;
 
 export interface RenderedPrompt {
   system: string | undefined;
@@ -94,7 +107,7 @@ function splitParts(body: string, file: string): { system: string; user: string 
   return parts;
 }
 
-function checkTags(step: TemplateName, text: string, file: string): void {
+function checkTags(step: PromptName, text: string, file: string): void {
   const allowed = STEP_PLACEHOLDERS[step];
   const allowedList = allowed.map((name) => `{{${name}}}`).join(", ");
   for (const [tag, inner] of text.matchAll(TAG)) {
@@ -107,12 +120,16 @@ function checkTags(step: TemplateName, text: string, file: string): void {
   if (unpaired) throw templateError(file, `section tag ${unpaired[0]} has no partner`, "Write a section as {{#name}}…{{/name}} (or {{^name}}…{{/name}}).");
 }
 
-function checkFields(step: TemplateName, text: string, file: string): void {
+function checkFields(step: PromptName, text: string, file: string): void {
   // A placeholder such as {{instruction}} does not ask the model for anything.
   const prose = text.replace(TAG, "");
-  const missing = REQUIRED_FIELDS[step].filter((field) => !new RegExp(`\\b${field}\\b`).test(prose));
+  const asksFor = (field: string) => (field.startsWith("<#") ? prose.includes(field) : new RegExp(`\\b${field}\\b`).test(prose));
+  const missing = REQUIRED_FIELDS[step].filter((field) => !asksFor(field));
   if (missing.length === 0) return;
   const list = missing.map((field) => `"${field}"`).join(", ");
+  if (step === "conclude-tags") {
+    throw templateError(file, `it does not ask for the tag${missing.length > 1 ? "s" : ""} ${list}`, `The ${step} step must answer <#Think> … then one of <#Success>, <#Reflection> <instruction>, <#Failed>; name these tags in the prompt.`);
+  }
   throw templateError(
     file,
     `it does not ask for the JSON field${missing.length > 1 ? "s" : ""} ${list}`,
@@ -121,7 +138,7 @@ function checkFields(step: TemplateName, text: string, file: string): void {
 }
 
 /** Parses and validates one template file's text. */
-export function parseTemplate(step: TemplateName, raw: string, file: string, builtIn = false): PromptTemplate {
+export function parseTemplate(step: PromptName, raw: string, file: string, builtIn = false): PromptTemplate {
   // Hashing the normalised text keeps a prompt id the same on a CRLF checkout.
   const normalised = raw.replace(/\r\n?/g, "\n");
   const body = normalised.replace(COMMENT, "");
@@ -161,31 +178,31 @@ export function builtInPromptsDir(): string {
   }
 }
 
-async function loadTemplate(step: TemplateName, file: string, builtIn: boolean): Promise<PromptTemplate> {
+async function loadTemplate(step: PromptName, file: string, builtIn: boolean): Promise<PromptTemplate> {
   return parseTemplate(step, await readFile(file, "utf8"), file, builtIn);
 }
 
-async function customFiles(dir: string): Promise<Set<TemplateName>> {
+async function customFiles(dir: string): Promise<Set<PromptName>> {
   const info = await stat(dir).catch(() => undefined);
   if (!info?.isDirectory()) throw templateError(dir, "no such directory", "Point --prompts at a folder holding think.md, describe.md, … (see prompts/README.md).");
-  const found = new Set(TEMPLATE_NAMES.filter((step) => existsSync(path.join(dir, `${step}.md`))));
+  const found = new Set(STEP_NAMES.filter((step) => existsSync(path.join(dir, `${step}.md`))));
   if (found.size === 0) {
-    const names = TEMPLATE_NAMES.map((step) => `${step}.md`).join(", ");
+    const names = STEP_NAMES.map((step) => `${step}.md`).join(", ");
     throw templateError(dir, `the folder holds none of ${names}`, "Name each template after its step; missing ones fall back to the built-in prompts.");
   }
   return found;
 }
 
-/** The six templates: the built-in ones, or those in `dir` where it has a file for the step. */
+/** Every reasoning template: the built-in ones, or those in `dir` where it has a file for the step. */
 export async function loadPromptSet(dir?: string): Promise<PromptSet> {
-  const custom = dir === undefined ? new Set<TemplateName>() : await customFiles(dir);
+  const custom = dir === undefined ? new Set<PromptName>() : await customFiles(dir);
   const builtIn = builtInPromptsDir();
   const templates = await Promise.all(
-    TEMPLATE_NAMES.map((step) =>
+    STEP_NAMES.map((step) =>
       custom.has(step) && dir !== undefined
         ? loadTemplate(step, path.join(dir, `${step}.md`), false)
         : loadTemplate(step, path.join(builtIn, `${step}.md`), true),
     ),
   );
-  return Object.fromEntries(templates.map((template) => [template.step, template])) as Record<TemplateName, PromptTemplate>;
+  return Object.fromEntries(templates.map((template) => [template.step, template])) as Record<PromptName, PromptTemplate>;
 }
