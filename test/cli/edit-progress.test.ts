@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
 import { reasoningResponder } from "../fakes/reasoning-responder.mjs";
-import { BIN, cleanEnv, makeTempHome, runCli } from "./run-cli.js";
+import { BIN, cleanEnv, makeTempHome, runCli } from "../support/run-cli.js";
+import { expectExit } from "../support/assertions.js";
 
 const FIXTURE = new URL("../../fixtures/chelsea.png", import.meta.url);
 
@@ -31,7 +32,7 @@ const urls = () => ["--mllm-url", `${fake.url}/v1`, "--editor-url", fake.url, "-
 describe("progress of one edit", () => {
   it("prints timestamped step lines in order, naming where each call went, when stderr is not a terminal", async () => {
     const result = await runCli(["edit", "cat.png", "make it snow", ...urls()], { cwd: home.dir, env: cleanEnv(home.dir) });
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     const lines = result.stderr.split("\n").filter((line) => /^\d\d:\d\d:\d\d /.test(line));
     const host = new URL(fake.url).host;
     const starts = lines.filter((line) => line.includes(`via ${host}`)).map((line) => line.replace(/^\S+ /, "").replace(/ \(.*$/, ""));
@@ -49,7 +50,7 @@ describe("progress of one edit", () => {
 
   it("prints nothing but the result with -q", async () => {
     const result = await runCli(["edit", "cat.png", "make it snow", "-q", ...urls()], { cwd: home.dir, env: cleanEnv(home.dir) });
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     expect(result.stderr).toBe("");
   });
 
