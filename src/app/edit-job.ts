@@ -12,6 +12,7 @@ import { pixelsOf, readRgb, type RgbImage } from "../images/rgb.js";
 import { mllmLongSideFor, reasonerForInput, shapeForEditor } from "../images/shape.js";
 import { runEditLoop, type LoopEvent, type LoopResult, type LoopSettings } from "../loop/run-edit-loop.js";
 import type { Editor, Picture, Reasoner, Workbench } from "../loop/types.js";
+import type { Degradation } from "../providers/chat-model.js";
 import { writeFileAtomic } from "../runs/atomic-write.js";
 import { seedOfUnfinishedRun } from "../runs/earlier-run.js";
 import { prepareFolder } from "../runs/prepare-folder.js";
@@ -59,6 +60,8 @@ export interface EditServices {
   onRunFolder?: (recordPath: string) => void;
   /** Decoded inputs shared across jobs (a batch may use one image for many rows). */
   loadImage?: (spec: string) => Promise<InputImage>;
+  /** What the models have had to do without so far (a server that rejected response_format), for the record. */
+  degradations?: () => readonly Degradation[];
 }
 
 export interface EditJobResult {
@@ -107,6 +110,7 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
     await Promise.all(saving);
   } catch (error) {
     await Promise.allSettled(saving);
+    record.degraded = [...(services.degradations?.() ?? [])];
     await failRecord(folder, record, error, { ...seen, wallMs: performance.now() - started });
     throw error;
   }
@@ -123,10 +127,12 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
     outputBytes = outputPath === "-" ? 0 : bytes.length;
   } catch (error) {
     // Writing the result failed (a full disk, a closed pipe): the record must not stay "running".
+    record.degraded = [...(services.degradations?.() ?? [])];
     await failRecord(folder, record, error, { ...loop, wallMs: performance.now() - started });
     throw error;
   }
   finishRecord(record, loop, status, outputPath, started);
+  record.degraded = [...(services.degradations?.() ?? [])];
   await folder.dropUnkeptRounds(record);
   await folder.writeRecord(record);
   return { status, output: outputPath, record, recordPath: folder.recordPath, recordBytes: folder.bytes, outputBytes, loop };
@@ -182,6 +188,7 @@ async function startRecord(folder: RunFolder, job: EditJob, services: EditServic
     failures: [],
     totals: { mllm_calls: 0, editor_calls: 0, cached_calls: 0, tokens: 0, wall_ms: 0 },
     error: null,
+    degraded: [],
   };
   await folder.writeRecord(record);
   return record;

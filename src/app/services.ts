@@ -10,7 +10,7 @@ import { SharpWorkbench } from "../images/workbench.js";
 import type { LoopSettings } from "../loop/run-edit-loop.js";
 import type { HostedModelOptions } from "../providers/hosted-model-options.js";
 import type { Editor, Reasoner } from "../loop/types.js";
-import type { ChatModel } from "../providers/chat-model.js";
+import type { ChatModel, Degradation } from "../providers/chat-model.js";
 import { createChatModel } from "../providers/hf-chat-model.js";
 import { createEditor } from "../providers/hf-editor.js";
 import { routeLibraryLogs } from "../providers/library-logger.js";
@@ -30,6 +30,8 @@ export interface Services {
   logger: Logger;
   runsRoot: string;
   toolVersion: string;
+  /** The reflection MLLM's degradations so far (a server that rejected response_format), for run records. */
+  degradations: () => readonly Degradation[];
 }
 
 export interface ServiceOverrides {
@@ -102,6 +104,7 @@ export async function createServices(
     logger,
     runsRoot: settings.runDir ?? defaultRunsRoot(env),
     toolVersion: VERSION,
+    degradations: () => chat.degradations?.() ?? [],
   };
 }
 

@@ -20,6 +20,7 @@ export function cachingChatModel(inner: ChatModel, cache: CallCache): ChatModel 
       return shared ? { ...value, cached: true } : value;
     },
     forget: (request: ChatRequest) => cache.forgetChat(chatCallKey(inner.id, request)),
+    ...(inner.degradations ? { degradations: inner.degradations.bind(inner) } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ import { writeFileAtomic } from "../runs/atomic-write.js";
 import type { BenchmarkSource } from "./benchmark.js";
 import { ANNOTATION_FILE, openKrisBenchmark, type KrisFiles } from "./kris-folder.js";
 import { openParquetBenchmark } from "./parquet-benchmark.js";
+import { networkReason } from "../providers/network-reason.js";
 
 export const HUB_PREFIX = "hf://datasets/";
 const DEFAULT_HUB_URL = "https://huggingface.co";
@@ -325,9 +326,10 @@ class HubClient {
     }
     const failure = this.lastFailure;
     if (!failure) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      return new ReasonEditError("provider_network", `could not ${what} of ${dataset} from ${this.hubUrl}: ${cause?.code ?? cause?.message ?? message}`, {
-        hint: "check the network (and HF_ENDPOINT); a dataset downloaded before also runs with --offline",
+      const reason = networkReason(error);
+      const proxy = reason.startsWith("the proxy") ? "check HTTPS_PROXY (and NO_PROXY) and that the proxy allows " + new URL(this.hubUrl).host + "; " : "";
+      return new ReasonEditError("provider_network", `could not ${what} of ${dataset} from ${this.hubUrl}: ${reason}`, {
+        hint: `${proxy || "check the network (and HF_ENDPOINT); "}a dataset downloaded before also runs with --offline`,
       });
     }
     if (failure.code === "RevisionNotFound") return new ReasonEditError("input_missing", `${dataset} has no revision "${revision}"`, { hint: `see the branches and tags at ${page}` });

@@ -26,10 +26,22 @@ export interface ChatResponse {
   cached?: boolean;
 }
 
+/** Something the model's server made us do without, for the rest of the run: said once, and kept in run records. */
+export interface Degradation {
+  kind: "response_format_dropped";
+  /** The model's route id, as in run records' `models`. */
+  model: string;
+  provider: string;
+  /** What was given up, and the server's own reason. */
+  message: string;
+}
+
 export interface ChatModel {
   /** Identifies model + route (provider or URL) for logs, run records and cache keys. Never contains a token. */
   readonly id: string;
   complete(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse>;
+  /** What this model has had to do without so far in this run (none: an empty list). */
+  degradations?(): readonly Degradation[];
   /** Drops a stored answer to `request` that proved unusable, so the next run asks the model again. */
   forget?(request: ChatRequest): Promise<void>;
 }

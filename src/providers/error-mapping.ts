@@ -2,6 +2,7 @@
 import { ReasonEditError, type ErrorCode } from "../errors.js";
 import { redactSecrets } from "../logging.js";
 import type { RecordedFailure } from "./fetch-recorder.js";
+import { networkCode, networkReason } from "./network-reason.js";
 
 export type ProviderRole = "mllm" | "editor" | "judge";
 
@@ -267,8 +268,8 @@ function fromRoutingError(error: Error, context: ErrorContext): ReasonEditError 
 }
 
 function fromNetworkFailure(error: Error, context: ErrorContext): ReasonEditError {
-  const reason = errorCode(error.cause) ?? errorCode(error) ?? describeCause(error);
-  if (reason === "ENOTFOUND") {
+  const reason = networkReason(error);
+  if (networkCode(error) === "ENOTFOUND") {
     // A name that does not resolve will not resolve in a second either: fail at once, and say where to look.
     const host = hostnameOf(error.cause) ?? hostnameOf(error);
     return new ReasonEditError("provider_network", `Could not reach ${speaker(context)}: the name ${host ?? "of the server"} does not resolve (ENOTFOUND)`, {
@@ -280,10 +281,15 @@ function fromNetworkFailure(error: Error, context: ErrorContext): ReasonEditErro
         : "Check the network and DNS; behind a corporate proxy set HTTPS_PROXY (reasonedit honours it). `reasonedit doctor` shows what is reachable and which proxy is used.",
     });
   }
+  const viaProxy = reason.startsWith("the proxy");
   return new ReasonEditError("provider_network", `Could not reach ${speaker(context)}: ${scrub(reason, context)}`, {
     cause: error,
     provider: context.provider,
-    hint: context.custom ? `Check that the server at ${context.provider} is running.` : "Check the network connection and try again.",
+    hint: viaProxy
+      ? "Check HTTPS_PROXY / HTTP_PROXY and that the proxy allows this host (NO_PROXY lists hosts reached directly). `reasonedit doctor` shows the proxy in use."
+      : context.custom
+        ? `Check that the server at ${context.provider} is running.`
+        : "Check the network connection and try again.",
   });
 }
 
@@ -341,6 +347,4 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
-function describeCause(error: Error): string {
-  return error.cause instanceof Error ? error.cause.message : error.message;
-}
+

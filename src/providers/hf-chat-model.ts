@@ -2,7 +2,7 @@
 import { InferenceClient } from "@huggingface/inference";
 import { ReasonEditError } from "../errors.js";
 import type { TokenUsage } from "../loop/types.js";
-import type { ChatModel, ChatRequest, ChatResponse } from "./chat-model.js";
+import type { ChatModel, ChatRequest, ChatResponse, Degradation } from "./chat-model.js";
 import type { ProviderRole } from "./error-mapping.js";
 import { callProvider, callSettingsFor } from "./provider-call.js";
 import type { HostedModelOptions } from "./hosted-model-options.js";
@@ -25,6 +25,7 @@ export function createChatModel(options: ChatModelOptions): ChatModel {
   const settings = { ...callSettingsFor(options, options.role ?? "mllm"), maxBodyBytes: MAX_CHAT_ANSWER_BYTES };
   const suffixProvider = options.url === undefined && options.provider === "auto" ? routerSuffix(options.model) : undefined;
   let acceptsResponseFormat = true;
+  const degradations: Degradation[] = [];
 
   const send = (request: ChatRequest, withFormat: boolean, signal?: AbortSignal): Promise<ChatResponse> =>
     callProvider(settings, signal, async (scope) => {
@@ -38,8 +39,10 @@ export function createChatModel(options: ChatModelOptions): ChatModel {
       return readReply(output, settings.context.provider);
     });
 
+  const id = routeId(options.model, options.provider, options.url);
   return {
-    id: routeId(options.model, options.provider, options.url),
+    id,
+    degradations: () => degradations,
     async complete(request, signal) {
       const withFormat = acceptsResponseFormat && request.jsonSchema !== undefined;
       try {
@@ -48,10 +51,10 @@ export function createChatModel(options: ChatModelOptions): ChatModel {
         if (!withFormat || !isFormatRejection(error)) throw error;
         acceptsResponseFormat = false;
         // Once per model and run: replies are still validated, but the server no longer constrains them.
-        options.logger.warn(
-          { provider: error.provider ?? settings.context.provider, model: options.model, status: error.status },
-          `${error.provider ?? settings.context.provider} rejected response_format json_schema (${serverReason(error)}); asking ${options.model} without it from now on, replies are still checked`,
-        );
+        const provider = error.provider ?? settings.context.provider;
+        const message = `${provider} rejected response_format json_schema (${serverReason(error)}); asking ${options.model} without it from now on, replies are still checked`;
+        degradations.push({ kind: "response_format_dropped", model: id, provider, message });
+        options.logger.warn({ provider, model: options.model, status: error.status }, message);
         return send(request, false, signal);
       }
     },

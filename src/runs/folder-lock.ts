@@ -25,6 +25,8 @@ export interface LockOptions {
   wait?: { signal?: AbortSignal; pollMs?: number };
   /** What the holder is doing, recorded for whoever finds the lock. */
   command?: string;
+  /** Whether the command takes --wait, so the refusal can offer it. */
+  canWait?: boolean;
 }
 
 const HolderSchema = z.object({ pid: z.number().int(), host: z.string(), started: z.string(), token: z.string(), command: z.string().optional() });
@@ -57,7 +59,7 @@ export async function lockFolder(dir: string, options: LockOptions): Promise<Fol
       await takeOver(path, current);
       continue;
     }
-    if (!options.wait) throw lockedError(dir, path, current, options.role);
+    if (!options.wait) throw lockedError(dir, path, current, options);
     await pause(options.wait.pollMs ?? 500, options.wait.signal).catch(() => {
       throw new ReasonEditError("interrupted", `stopped waiting for ${options.role} ${dir}`);
     });
@@ -127,10 +129,12 @@ async function isOlderThan(path: string, ms: number): Promise<boolean> {
   }
 }
 
-function lockedError(dir: string, path: string, holder: Holder | "unreadable", role: string): ReasonEditError {
-  const who = holder === "unreadable" ? "another reasonedit run" : `another reasonedit run (pid ${holder.pid} on ${holder.host}, since ${holder.started})`;
-  return new ReasonEditError("locked", `${role} ${dir} is in use by ${who}`, {
-    hint: `wait for it to finish, or pass --wait to start when it does; if no such run exists any more, delete ${path}`,
+function lockedError(dir: string, path: string, holder: Holder | "unreadable", options: LockOptions): ReasonEditError {
+  const doing = holder !== "unreadable" && holder.command ? `, running ${holder.command}` : "";
+  const who = holder === "unreadable" ? "another reasonedit run" : `another reasonedit run (pid ${holder.pid} on ${holder.host}, since ${holder.started}${doing})`;
+  const wait = options.canWait === false ? "wait for it to finish, or choose another folder" : "wait for it to finish, or pass --wait to start when it does";
+  return new ReasonEditError("locked", `${options.role} ${dir} is in use by ${who}`, {
+    hint: `${wait}; if no such run exists any more, delete ${path}`,
   });
 }
 

@@ -67,6 +67,9 @@ const ErrorReportSchema = z.object({
   request_id: z.string().optional(),
 });
 
+/** A degradation in effect by the end of the run (see providers/chat-model.ts); older records have none. */
+const DegradationSchema = z.object({ kind: z.string(), model: z.string(), provider: z.string(), message: z.string() });
+
 export const RunStatusSchema = z.enum(["running", "accepted", "not_accepted", "error", "interrupted"]);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
@@ -102,6 +105,7 @@ export const RunRecordSchema = z.object({
   failures: z.array(FailureRecordSchema),
   totals: z.object({ mllm_calls: z.number(), editor_calls: z.number(), cached_calls: z.number(), tokens: z.number(), wall_ms: z.number() }),
   error: ErrorReportSchema.nullable(),
+  degraded: z.array(DegradationSchema).default([]),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 

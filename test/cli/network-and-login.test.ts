@@ -69,6 +69,16 @@ describe("proxies", () => {
     expect(proxy.lines).toEqual(["GET http://images.example/cat.png"]);
     expect(fake.requestsOf("chat").length).toBeGreaterThan(0); // the local servers were reached directly
   });
+
+  it("downloads an hf://datasets benchmark through HTTPS_PROXY too", async () => {
+    const flags = ["--mllm-url", `${fake.url}/v1`, "--editor-url", fake.url, "--judge-url", `${fake.url}/v1`, "--out-dir", join(home.dir, "eval"), "--max-retries", "0"];
+    const result = await runCli(["eval", "hf://datasets/stepfun-ai/GEdit-Bench", ...flags], { cwd: home.dir, env: cleanEnv(home.dir, { HTTPS_PROXY: proxy.url, NO_PROXY: "127.0.0.1" }) });
+    expect(proxy.lines).toContain("CONNECT huggingface.co:443");
+    expect(result.stderr).toContain("from https://huggingface.co: the proxy refused the tunnel (HTTP 502 to CONNECT)");
+    expect(result.stderr).toContain("check HTTPS_PROXY (and NO_PROXY) and that the proxy allows huggingface.co");
+    expect(result.code).toBe(4);
+    expect(fake.requests).toHaveLength(0);
+  }, 60_000);
 });
 
 describe("the login token", () => {

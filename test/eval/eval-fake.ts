@@ -76,9 +76,13 @@ function verdictFor(text: string, instruction: string): Record<string, unknown> 
   return { think: "done", verdict: "success", refined_instruction: null };
 }
 
-/** Scores 4–9 from the edited image's hash; "[unjudgeable]" in the instruction gets prose instead of JSON. */
+/**
+ * Scores 4–9 from the edited image's hash; "[unjudgeable]" in the instruction gets prose instead of JSON, and
+ * "[null scores]" a well-formed answer whose scores are not numbers (as a judge that gave up answers).
+ */
 function judgeReply(body: ChatBody, request: RecordedRequest): string {
   if (promptText(body).includes("[unjudgeable]")) return "I would rather not score this image.";
+  if (promptText(body).includes("[null scores]")) return JSON.stringify({ score: [null, null], reasoning: "cannot tell" });
   const edited = request.images[request.images.length - 1];
   const hash = Number.parseInt(edited?.sha256.slice(0, 2) ?? "0", 16);
   const kris = krisReply(stepOf(body), 1 + (hash % 5));

@@ -7,7 +7,23 @@ export type Fault =
   | { type: "reset" }
   | { type: "hang" }
   | { type: "not-image"; contentType: string }
-  | { type: "text"; status: number; text: string; contentType: string; headers?: Record<string, string> };
+  | { type: "text"; status: number; text: string; contentType: string; headers?: Record<string, string> }
+  | ({ type: "flood" } & Required<FloodOptions>);
+
+export interface FloodOptions {
+  contentType?: string;
+  /** Sent first, e.g. the start of a JSON chat answer or a PNG signature. */
+  prefix?: string;
+  /** The byte repeated after the prefix. */
+  fill?: string;
+  /** Infinity (the default): the body never ends. */
+  totalBytes?: number;
+  chunkBytes?: number;
+  /** Pause between chunks; 0 writes as fast as the client reads. */
+  intervalMs?: number;
+  /** Send Content-Length: totalBytes (a server that says up front how large the answer is). */
+  declareLength?: boolean;
+}
 
 export declare const fault: {
   status(status: number, options?: { body?: unknown; headers?: Record<string, string> }): Fault;
@@ -20,6 +36,8 @@ export declare const fault: {
   hang(): Fault;
   notImage(contentType?: string): Fault;
   text(status: number, text: string, contentType?: string): Fault;
+  /** 200 with a body far too large, or one that never ends. */
+  flood(options?: FloodOptions): Fault;
 };
 
 export interface RecordedImage {

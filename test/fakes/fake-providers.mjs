@@ -43,6 +43,20 @@ export const fault = {
   notImage: (contentType = "text/html; charset=utf-8") => ({ type: "not-image", contentType }),
   /** An HTTP error with a plain-text body (TGI's and DeepSeek's 422s). */
   text: (status, text, contentType = "text/plain; charset=utf-8") => ({ type: "text", status, text, contentType }),
+  /**
+   * 200 with a body that is far too large or never ends: `prefix`, then `chunkBytes` of `fill` every `intervalMs`,
+   * up to `totalBytes` (Infinity: until the client hangs up). With `declareLength`, Content-Length says the total.
+   */
+  flood: ({ contentType = "application/json", prefix = "", fill = "a", totalBytes = Infinity, chunkBytes = 64 * 1024, intervalMs = 0, declareLength = false } = {}) => ({
+    type: "flood",
+    contentType,
+    prefix,
+    fill,
+    totalBytes,
+    chunkBytes,
+    intervalMs,
+    declareLength,
+  }),
 };
 
 const ERROR_MESSAGES = {
@@ -305,9 +319,41 @@ function applyFault(injected, req, res) {
       res.writeHead(injected.status, { "content-type": injected.contentType, ...injected.headers });
       res.end(injected.text);
       return;
+    case "flood":
+      void flood(injected, res);
+      return;
     default:
       throw new Error(`unknown fault ${JSON.stringify(injected)}`);
   }
+}
+
+/** Writes a flood fault's body, honouring backpressure, until its total or until the client goes away. */
+async function flood(injected, res) {
+  const headers = { "content-type": injected.contentType };
+  if (injected.declareLength) headers["content-length"] = String(injected.totalBytes);
+  res.writeHead(200, headers);
+  const chunk = Buffer.alloc(injected.chunkBytes, injected.fill);
+  let sent = Buffer.byteLength(injected.prefix);
+  res.write(injected.prefix);
+  while (sent < injected.totalBytes && !res.destroyed) {
+    const piece = injected.totalBytes - sent < chunk.length ? chunk.subarray(0, injected.totalBytes - sent) : chunk;
+    sent += piece.length;
+    if (!res.write(piece)) await drainedOrClosed(res);
+    if (injected.intervalMs > 0) await sleep(injected.intervalMs);
+  }
+  if (!res.destroyed) res.end();
+}
+
+function drainedOrClosed(res) {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 function answerMapping(state, url, res) {

@@ -2,11 +2,12 @@
 // following a script of verdicts. The step is recognised by the response_format schema name, or by the
 // prompt text when the server had to drop response_format.
 
+// conclude first: its prompt quotes the round's assessment, meets_instruction included.
 const STEP_MARKERS = [
+  ["conclude", /refined_instruction/],
   ["think", /edit-instruction rewriter/i],
   ["describe", /target_description/],
   ["assess", /meets_instruction/],
-  ["conclude", /"verdict"/],
   ["score-sc", /over-edit|overedit/i],
   ["score-pq", /naturalness|artifacts/i],
 ];

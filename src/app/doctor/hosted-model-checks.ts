@@ -2,7 +2,8 @@
 import { PROVIDERS } from "@huggingface/inference";
 import type { Credentials, Settings } from "../../config/settings.js";
 import { fetchProviderMapping, pickEditRoute, type MappingEntry } from "../../providers/hub-mapping.js";
-import { networkReason, type Http } from "./http.js";
+import { networkReason } from "../../providers/network-reason.js";
+import type { Http } from "./http.js";
 import type { CheckId, DoctorCheck, ProblemKind } from "./types.js";
 
 const EDIT_TASKS = ["image-to-image", "image-text-to-image"];

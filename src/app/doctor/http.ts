@@ -1,4 +1,5 @@
 // One bounded GET for the checks, and the words for what went wrong on the network.
+import { networkReason } from "../../providers/network-reason.js";
 export interface Http {
   fetch: typeof fetch;
   timeoutMs: number;
@@ -25,13 +26,6 @@ export async function httpGet(http: Http, url: string, headers: Record<string, s
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** fetch hides the socket error in `cause` ("fetch failed" ← ECONNREFUSED). */
-export function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  if (cause?.code) return `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` (${cause.message})` : ""}`;
-  return firstLine(cause ?? error);
 }
 
 export function firstLine(error: unknown): string {

@@ -19,9 +19,7 @@ import { buildContext, type CliIo, type CommandContext } from "../context.js";
 import { basePlan, plannedBatchOutput, printPlan } from "../dry-run.js";
 import { listenForBatchInterrupts } from "../interrupt.js";
 import { formatBytes, plural } from "../render.js";
-import { processProbe } from "../process-probe.js";
-import { lockFolder, type FolderLock } from "../../runs/folder-lock.js";
-import { prepareFolder } from "../../runs/prepare-folder.js";
+import { holdOutDir } from "./out-dir-lock.js";
 
 export async function batchAction(manifests: string[], cmd: Command, io: CliIo): Promise<number> {
   const context = buildContext(cmd, io);
@@ -41,7 +39,7 @@ export async function batchAction(manifests: string[], cmd: Command, io: CliIo):
   const readerLeft = () => interrupt.end(new ReasonEditError("interrupted", "stdout was closed by its reader", { hint: "run the batch again with --resume" }));
   io.closed?.addEventListener("abort", readerLeft, { once: true });
   const started = performance.now();
-  const lock = await holdOutDir(request.outDir, flags.wait, interrupt.stop, context);
+  const lock = await holdOutDir(request.outDir, { command: "batch", takesWait: true, ...(flags.wait ? { wait: { stop: interrupt.stop, say: context.say } } : {}) });
   try {
     const services = await createServices(settings, context.credentials, context.logger, io.env, { signal: interrupt.abort });
     const outcome = await runBatch(request, { services, stdin: io.stdin, emit: lineWriter(io), progress, stop: interrupt.stop, abort: interrupt.abort });
@@ -60,19 +58,6 @@ export async function batchAction(manifests: string[], cmd: Command, io: CliIo):
 type BatchInputs = Pick<BatchRequest, "manifest" | "images">;
 
 /** One manifest, or (with --instruction) any number of image paths and globs. */
-/** --out-dir exists, takes files and is this run's alone, all before the first paid call. */
-async function holdOutDir(outDir: string, wait: boolean, stop: AbortSignal, context: CommandContext): Promise<FolderLock> {
-  await prepareFolder(outDir, { role: "--out-dir", create: true });
-  const options = { probe: processProbe(), role: "--out-dir", command: "batch" };
-  try {
-    return await lockFolder(outDir, options);
-  } catch (error) {
-    if (!wait || !ReasonEditError.is(error) || error.code !== "locked") throw error;
-    context.say(`waiting: ${error.message}`);
-    return lockFolder(outDir, { ...options, wait: { signal: stop } });
-  }
-}
-
 function inputsOf(args: string[], instruction: string | undefined, cwd: string): BatchInputs {
   if (instruction !== undefined) {
     if (args.includes("-")) throw new ReasonEditError("usage", "--instruction takes image paths or globs, not - (stdin)", { hint: "pipe a manifest without --instruction instead" });

@@ -14,7 +14,7 @@ import { writeReports, type ReportFiles } from "../../eval/report-files.js";
 import { formatPairedDelta, formatScore, gateLines } from "../../eval/report-markdown.js";
 import { categoriesOf } from "../../eval/benchmark.js";
 import { chooseMetric } from "../../eval/eval-options.js";
-import { prepareFolder } from "../../runs/prepare-folder.js";
+import { holdOutDir } from "./out-dir-lock.js";
 import { looksLikeKris } from "../../eval/kris.js";
 import type { EvalReport } from "../../eval/report.js";
 import { assertImagesExist, runEvaluation, summaryJson } from "../../library/evaluate.js";
@@ -31,7 +31,16 @@ export async function evalAction(benchmark: string, cmd: Command, io: CliIo): Pr
   const loaded = await withInterrupt(context.say, (signal) => loadItems(benchmark, options, context, signal));
   const items = loaded.items;
   await assertImagesExist(items, benchmark);
-  await prepareFolder(options.outDir, { role: "--out-dir", create: true }); // before the first paid call
+  const lock = await holdOutDir(options.outDir, { command: "eval", takesWait: false }); // before the first paid call
+  try {
+    return await evaluateAndReport(benchmark, loaded, options, context, io);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function evaluateAndReport(benchmark: string, loaded: LoadedBenchmark, options: EvalOptions, context: CommandContext, io: CliIo): Promise<number> {
+  const items = loaded.items;
   const metric = chooseMetric(options, loaded.shape === "kris" || looksLikeKris(categoriesOf(items)));
   if (sameModel(context, options)) context.say(`warning: the judge ${options.judge} is also the reflection MLLM, so the loop is graded by itself`);
   const judgeApiKey = io.env.REASONEDIT_JUDGE_API_KEY?.trim() || undefined;

@@ -93,6 +93,7 @@ function runLines({ record, recordPath }: LoadedRun): string[] {
     ...concrete,
     ...record.rounds.flatMap((round) => roundLines(round, record.kept_round)),
     `totals:      ${totals.mllm_calls} MLLM calls, ${totals.editor_calls} edits, ${totals.tokens} tokens${totals.cached_calls ? `, ${totals.cached_calls} from cache` : ""}, ${(totals.wall_ms / 1000).toFixed(1)}s`,
+    ...record.degraded.map((degradation) => `degraded:    ${degradation.message}`),
     ...(record.output ? [`output:      ${record.output}`] : []),
     ...(record.error ? [`error:       ${record.error.code}: ${describeReport(record.error)}`] : []),
     `record:      ${recordPath}`,
