@@ -1,7 +1,7 @@
 // Custom servers: is the OpenAI-compatible MLLM server or the HF-Inference editor endpoint there, and does it take the key?
 import { displayUrl } from "../../providers/route.js";
 import { httpGet, type Http } from "./http.js";
-import type { CheckId, DoctorCheck } from "./types.js";
+import { type CheckBase, type DoctorCheck, fail, ok, warn } from "./types.js";
 
 /** Where an OpenAI-compatible server lists its models, following the library's rules for the chat URL. */
 export function modelsUrl(url: string): string {
@@ -22,25 +22,23 @@ export async function checkMllmUrl(url: string, model: string, apiKey: string | 
   }
   if (answer.status === 401 || answer.status === 403) return refusedKey(base, shown, answer.status, apiKey, "REASONEDIT_MLLM_API_KEY", data);
   if (answer.status < 200 || answer.status >= 300) {
-    return {
-      ...base,
-      status: "warn",
-      detail: `${shown} is reachable, but ${displayUrl(listUrl)} answered HTTP ${answer.status}`,
-      fix: "make sure --mllm-url is an OpenAI-compatible server (it should answer GET /v1/models and POST /v1/chat/completions)",
+    return warn(
+      base,
+      `${shown} is reachable, but ${displayUrl(listUrl)} answered HTTP ${answer.status}`,
+      "make sure --mllm-url is an OpenAI-compatible server (it should answer GET /v1/models and POST /v1/chat/completions)",
       data,
-    };
+    );
   }
   const ids = listedModels(answer.body);
   if (ids.length > 0 && !ids.includes(model)) {
-    return {
-      ...base,
-      status: "warn",
-      detail: `${shown} is reachable and serves ${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""}, not ${model}`,
-      fix: `pass the server's model name: --mllm ${ids[0]}`,
-      data: { ...data, served: ids },
-    };
+    return warn(
+      base,
+      `${shown} is reachable and serves ${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""}, not ${model}`,
+      `pass the server's model name: --mllm ${ids[0]}`,
+      { ...data, served: ids },
+    );
   }
-  return { ...base, status: "ok", detail: `${shown} is reachable${ids.length > 0 ? ` and serves ${model}` : ""}`, data: { ...data, served: ids } };
+  return ok(base, `${shown} is reachable${ids.length > 0 ? ` and serves ${model}` : ""}`, { ...data, served: ids });
 }
 
 /** The HF-Inference protocol has no listing route: any HTTP answer at the URL means a server is there. */
@@ -53,18 +51,17 @@ export async function checkEditorUrl(url: string, apiKey: string | undefined, ht
     return unreachable(base, shown, answer.error, "start the endpoint (a paused Inference Endpoint must be resumed), or correct --editor-url", data);
   }
   if (answer.status === 401 || answer.status === 403) return refusedKey(base, shown, answer.status, apiKey, "REASONEDIT_EDITOR_API_KEY", data);
-  return { ...base, status: "ok", detail: `${shown} is reachable (HTTP ${answer.status} to a GET)`, data };
+  return ok(base, `${shown} is reachable (HTTP ${answer.status} to a GET)`, data);
 }
 
-function refusedKey(base: { id: CheckId; label: string }, shown: string, status: number, apiKey: string | undefined, variable: string, data: Record<string, unknown>): DoctorCheck {
-  return {
-    ...base,
-    status: "fail",
-    kind: "config",
-    detail: apiKey ? `${shown} rejected the key in ${variable} (HTTP ${status})` : `${shown} wants a key (HTTP ${status})`,
-    fix: apiKey ? `check ${variable}; the HF token is never sent to a custom URL` : `export ${variable}=<the server's key> (sent as a Bearer token to this URL only)`,
+function refusedKey(base: CheckBase, shown: string, status: number, apiKey: string | undefined, variable: string, data: Record<string, unknown>): DoctorCheck {
+  return fail(
+    base,
+    "config",
+    apiKey ? `${shown} rejected the key in ${variable} (HTTP ${status})` : `${shown} wants a key (HTTP ${status})`,
+    apiKey ? `check ${variable}; the HF token is never sent to a custom URL` : `export ${variable}=<the server's key> (sent as a Bearer token to this URL only)`,
     data,
-  };
+  );
 }
 
 function listedModels(body: unknown): string[] {
@@ -74,6 +71,6 @@ function listedModels(body: unknown): string[] {
 }
 
 /** A custom server that did not answer at all: a failure of the service, with what to start or correct. */
-function unreachable<B extends { id: string; label: string }, D>(base: B, shown: string, error: string, fix: string, data: D) {
-  return { ...base, status: "fail" as const, kind: "service" as const, detail: `cannot reach ${shown}: ${error}`, fix, data };
+function unreachable(base: CheckBase, shown: string, error: string, fix: string, data: Record<string, unknown>): DoctorCheck {
+  return fail(base, "service", `cannot reach ${shown}: ${error}`, fix, data);
 }

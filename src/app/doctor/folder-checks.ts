@@ -10,63 +10,64 @@ import { ReasonEditError } from "../../errors.js";
 import { loadPromptSet, STEP_NAMES } from "../../reasoning/prompt-templates.js";
 import { defaultRunsRoot } from "../../runs/run-folder.js";
 import { firstLine } from "./http.js";
-import type { DoctorCheck } from "./types.js";
+import { type DoctorCheck, fail, ok, skip, warn } from "./types.js";
 
 export async function checkPrompts(dir: string | undefined): Promise<DoctorCheck> {
   const base = { id: "prompts", label: "prompts" } as const;
   try {
     const set = await loadPromptSet(dir);
     const custom = STEP_NAMES.filter((step) => !set[step].builtIn);
-    if (dir === undefined) return { ...base, status: "ok", detail: `built-in (${STEP_NAMES.length} templates)`, data: { custom: [] } };
+    if (dir === undefined) return ok(base, `built-in (${STEP_NAMES.length} templates)`, { custom: [] });
     const builtIn = STEP_NAMES.length - custom.length;
-    return {
-      ...base,
-      status: "ok",
-      detail: `${dir}: ${custom.map((step) => `${step}.md`).join(", ")}${builtIn > 0 ? `; built-in for the other ${builtIn}` : ""}`,
-      data: { dir, custom },
-    };
+    return ok(
+      base,
+      `${dir}: ${custom.map((step) => `${step}.md`).join(", ")}${builtIn > 0 ? `; built-in for the other ${builtIn}` : ""}`,
+      { dir, custom },
+    );
   } catch (error) {
     const known = ReasonEditError.is(error);
-    return {
-      ...base,
-      status: "fail",
-      kind: "config",
-      detail: known ? error.message : `cannot load the prompts: ${firstLine(error)}`,
-      fix: (known ? error.hint : undefined) ?? "check --prompts; see prompts/README.md",
-      ...(dir !== undefined ? { data: { dir } } : {}),
-    };
+    return fail(
+      base,
+      "config",
+      known ? error.message : `cannot load the prompts: ${firstLine(error)}`,
+      (known ? error.hint : undefined) ?? "check --prompts; see prompts/README.md",
+      dir !== undefined ? { dir } : undefined,
+    );
   }
 }
 
 export async function checkCacheDir(settings: Settings, env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   const base = { id: "cache", label: "cache dir" } as const;
   const dir = path.resolve(settings.cacheDir ?? defaultCacheDir(env));
-  if (!settings.cache && !settings.offline) return { ...base, status: "skip", detail: "off (--no-cache)", data: { dir } };
+  if (!settings.cache && !settings.offline) return skip(base, "off (--no-cache)", { dir });
   const probe = await probeFolder(dir);
   if (settings.offline) {
-    if (probe.state === "exists") return { ...base, status: "ok", detail: `${dir} (--offline reads it)`, data: { dir } };
-    return {
-      ...base,
-      status: "fail",
-      kind: "config",
-      detail: `--offline answers only from the cache, and ${dir} ${probe.state === "unwritable" ? `is unusable: ${probe.reason}` : "does not exist"}`,
-      fix: "run once without --offline (with HF_TOKEN) to fill the cache, or point --cache-dir at a filled one",
-      data: { dir },
-    };
+    if (probe.state === "exists") return ok(base, `${dir} (--offline reads it)`, { dir });
+    return fail(
+      base,
+      "config",
+      `--offline answers only from the cache, and ${dir} ${probe.state === "unwritable" ? `is unusable: ${probe.reason}` : "does not exist"}`,
+      "run once without --offline (with HF_TOKEN) to fill the cache, or point --cache-dir at a filled one",
+      { dir },
+    );
   }
   if (probe.state === "unwritable") {
-    return { ...base, status: "warn", detail: `${dir} is not writable (${probe.reason}): edits work, but nothing is cached`, fix: "choose another --cache-dir (or REASONEDIT_CACHE_DIR), or fix the folder's permissions", data: { dir } };
+    return warn(
+      base,
+      `${dir} is not writable (${probe.reason}): edits work, but nothing is cached`,
+      "choose another --cache-dir (or REASONEDIT_CACHE_DIR), or fix the folder's permissions",
+      { dir },
+    );
   }
   if (probe.state === "exists" && !(await isOursOrEmpty(dir))) {
-    return {
-      ...base,
-      status: "warn",
-      detail: `${dir} holds other files and no ${MARKER_FILE}: reasonedit will not cache there`,
-      fix: "point --cache-dir at a new or empty folder",
-      data: { dir },
-    };
+    return warn(
+      base,
+      `${dir} holds other files and no ${MARKER_FILE}: reasonedit will not cache there`,
+      "point --cache-dir at a new or empty folder",
+      { dir },
+    );
   }
-  return { ...base, status: "ok", detail: `${dir}${probe.state === "missing" ? " (created on first use)" : ""}`, data: { dir } };
+  return ok(base, `${dir}${probe.state === "missing" ? " (created on first use)" : ""}`, { dir });
 }
 
 export async function checkRunDir(settings: Settings, env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
@@ -74,16 +75,15 @@ export async function checkRunDir(settings: Settings, env: NodeJS.ProcessEnv): P
   const dir = path.resolve(settings.runDir ?? defaultRunsRoot(env));
   const probe = await probeFolder(dir);
   if (probe.state === "exists" || probe.state === "missing") {
-    return { ...base, status: "ok", detail: `${dir}${probe.state === "missing" ? " (created on first use)" : ""}`, data: { dir } };
+    return ok(base, `${dir}${probe.state === "missing" ? " (created on first use)" : ""}`, { dir });
   }
-  return {
-    ...base,
-    status: "fail",
-    kind: "config",
-    detail: `${dir} is not writable (${probe.reason}): every edit keeps a run record there`,
-    fix: "choose another --run-dir (or REASONEDIT_RUN_DIR), or fix the folder's permissions",
-    data: { dir },
-  };
+  return fail(
+    base,
+    "config",
+    `${dir} is not writable (${probe.reason}): every edit keeps a run record there`,
+    "choose another --run-dir (or REASONEDIT_RUN_DIR), or fix the folder's permissions",
+    { dir },
+  );
 }
 
 type FolderProbe = { state: "exists" } | { state: "missing" } | { state: "unwritable"; reason: string };

@@ -1,13 +1,19 @@
 // The HF token: where it came from (never what it is), which kind, and whether the Hub accepts it.
 import type { Credentials, Settings } from "../../config/settings.js";
 import { httpGet, type Http } from "./http.js";
-import { HUB_URL, NEW_TOKEN_URL, TOKENS_URL, type DoctorCheck } from "./types.js";
+import { type DoctorCheck, fail, HUB_URL, NEW_TOKEN_URL, ok, skip, TOKENS_URL, warn } from "./types.js";
 
 const INFERENCE_PERMISSION = "inference.serverless.write";
 
-/** Whether the hosted calls need an HF token with these settings. */
+/** The models that run on Inference Providers (no custom URL), so need an HF token; none with --offline. */
+function hostedModelsNeedingToken(settings: Settings): string[] {
+  if (settings.offline) return [];
+  const hosted = [settings.mllmUrl === undefined && `the MLLM (${settings.mllm})`, settings.editorUrl === undefined && `the editor (${settings.editor})`];
+  return hosted.filter((model): model is string => model !== false);
+}
+
 function needsHubToken(settings: Settings): boolean {
-  return !settings.offline && (settings.mllmUrl === undefined || settings.editorUrl === undefined);
+  return hostedModelsNeedingToken(settings).length > 0;
 }
 
 /** "HF_TOKEN", or "the login token file <path>" for the token `hf auth login` saved. */
@@ -23,33 +29,31 @@ export function checkToken(settings: Settings, credentials: Credentials): Doctor
   if (token === undefined) {
     if (!needsHubToken(settings)) {
       const why = settings.offline ? "--offline answers from the cache" : "both models are on custom URLs";
-      return { ...base, status: "ok", detail: `not set (not needed: ${why})`, data: { set: false } };
+      return ok(base, `not set (not needed: ${why})`, { set: false });
     }
-    const which = [settings.mllmUrl === undefined && `the MLLM (${settings.mllm})`, settings.editorUrl === undefined && `the editor (${settings.editor})`].filter(Boolean).join(" and ");
-    return {
-      ...base,
-      status: "fail",
-      kind: "config",
-      detail: `HF_TOKEN is not set and no login token was found, and ${which} run on Hugging Face Inference Providers`,
-      fix: `create a fine-grained token with "Make calls to Inference Providers" (${NEW_TOKEN_URL}) and \`export HF_TOKEN=hf_...\` or run \`hf auth login\`; or point both --mllm-url and --editor-url at your own servers`,
-      data: { set: false },
-    };
+    const which = hostedModelsNeedingToken(settings).join(" and ");
+    return fail(
+      base,
+      "config",
+      `HF_TOKEN is not set and no login token was found, and ${which} run on Hugging Face Inference Providers`,
+      `create a fine-grained token with "Make calls to Inference Providers" (${NEW_TOKEN_URL}) and \`export HF_TOKEN=hf_...\` or run \`hf auth login\`; or point both --mllm-url and --editor-url at your own servers`,
+      { set: false },
+    );
   }
   const source = tokenSource(credentials);
   if (!needsHubToken(settings)) {
     const why = settings.offline ? "--offline answers from the cache" : "both models are on custom URLs, and it is never sent to them";
-    return { ...base, status: "ok", detail: `set in ${source}, not used (${why})`, data: { set: true, source, kind: token.startsWith("hf_") ? "hf" : "provider_key" } };
+    return ok(base, `set in ${source}, not used (${why})`, { set: true, source, kind: token.startsWith("hf_") ? "hf" : "provider_key" });
   }
   if (token.startsWith("hf_")) {
-    return { ...base, status: "ok", detail: `set in ${source}, a Hugging Face token: calls go through the router (huggingface.co)`, data: { set: true, source, kind: "hf" } };
+    return ok(base, `set in ${source}, a Hugging Face token: calls go through the router (huggingface.co)`, { set: true, source, kind: "hf" });
   }
-  return {
-    ...base,
-    status: "warn",
-    detail: `set in ${source}, but it does not start with hf_: treated as a provider key, sent straight to the provider and billed there; the Hub cannot check it`,
-    fix: `if you meant a Hugging Face token, use one starting with hf_ (${TOKENS_URL}); a provider key works only with a pinned --mllm-provider/--editor-provider of that provider`,
-    data: { set: true, source, kind: "provider_key" },
-  };
+  return warn(
+    base,
+    `set in ${source}, but it does not start with hf_: treated as a provider key, sent straight to the provider and billed there; the Hub cannot check it`,
+    `if you meant a Hugging Face token, use one starting with hf_ (${TOKENS_URL}); a provider key works only with a pinned --mllm-provider/--editor-provider of that provider`,
+    { set: true, source, kind: "provider_key" },
+  );
 }
 
 interface WhoAmI {
@@ -63,30 +67,32 @@ export async function checkTokenValid(settings: Settings, credentials: Credentia
   const base = { id: "token_valid", label: "token valid" } as const;
   const token = credentials.hfToken;
   if (token === undefined || !token.startsWith("hf_")) {
-    return { ...base, status: "skip", detail: token === undefined ? "no HF token to check" : "a provider key cannot be checked on the Hub" };
+    return skip(base, token === undefined ? "no HF token to check" : "a provider key cannot be checked on the Hub");
   }
-  if (!needsHubToken(settings)) return { ...base, status: "skip", detail: "not used with these settings" };
+  if (!needsHubToken(settings)) return skip(base, "not used with these settings");
   const answer = await httpGet(http, `${HUB_URL}/api/whoami-v2`, { Authorization: `Bearer ${token}` });
   if (answer.error !== undefined) {
-    return {
-      ...base,
-      status: "fail",
-      kind: "service",
-      detail: `could not reach huggingface.co to check the token: ${answer.error}`,
-      fix: "check the network connection and any proxy (HTTPS_PROXY); the hosted models need https://huggingface.co and https://router.huggingface.co",
-    };
+    return fail(
+      base,
+      "service",
+      `could not reach huggingface.co to check the token: ${answer.error}`,
+      "check the network connection and any proxy (HTTPS_PROXY); the hosted models need https://huggingface.co and https://router.huggingface.co",
+    );
   }
   if (answer.status === 401) {
-    return {
-      ...base,
-      status: "fail",
-      kind: "config",
-      detail: "the Hub rejected the token (HTTP 401): it is invalid, expired or revoked",
-      fix: `create a new fine-grained token with "Make calls to Inference Providers" (${NEW_TOKEN_URL}) and export it as HF_TOKEN`,
-    };
+    return fail(
+      base,
+      "config",
+      "the Hub rejected the token (HTTP 401): it is invalid, expired or revoked",
+      `create a new fine-grained token with "Make calls to Inference Providers" (${NEW_TOKEN_URL}) and export it as HF_TOKEN`,
+    );
   }
   if (answer.status < 200 || answer.status >= 300) {
-    return { ...base, status: "warn", detail: `the Hub answered HTTP ${answer.status}; the token could not be checked`, fix: "run `reasonedit doctor` again later; https://status.huggingface.co shows outages" };
+    return warn(
+      base,
+      `the Hub answered HTTP ${answer.status}; the token could not be checked`,
+      "run `reasonedit doctor` again later; https://status.huggingface.co shows outages",
+    );
   }
   const who = (typeof answer.body === "object" && answer.body !== null ? answer.body : {}) as WhoAmI;
   const access = who.auth?.accessToken;
@@ -97,17 +103,16 @@ export async function checkTokenValid(settings: Settings, credentials: Credentia
   if (role === "fineGrained") {
     const permissions = new Set([...(access?.fineGrained?.global ?? []), ...(access?.fineGrained?.scoped ?? []).flatMap((scope) => scope.permissions ?? [])]);
     if (!permissions.has(INFERENCE_PERMISSION)) {
-      return {
-        ...base,
-        status: "fail",
-        kind: "config",
-        detail: `valid fine-grained token${named}${owner}, but without the "Make calls to Inference Providers" permission: hosted calls will be refused (HTTP 403)`,
-        fix: `edit the token at ${TOKENS_URL} and tick "Make calls to Inference Providers", or create one with it: ${NEW_TOKEN_URL}`,
-        data: { ...data, inference: false },
-      };
+      return fail(
+        base,
+        "config",
+        `valid fine-grained token${named}${owner}, but without the "Make calls to Inference Providers" permission: hosted calls will be refused (HTTP 403)`,
+        `edit the token at ${TOKENS_URL} and tick "Make calls to Inference Providers", or create one with it: ${NEW_TOKEN_URL}`,
+        { ...data, inference: false },
+      );
     }
-    return { ...base, status: "ok", detail: `valid fine-grained token${named}${owner}, may call Inference Providers`, data: { ...data, inference: true } };
+    return ok(base, `valid fine-grained token${named}${owner}, may call Inference Providers`, { ...data, inference: true });
   }
   const kind = role ? `${role} token` : "token";
-  return { ...base, status: "ok", detail: `valid ${kind}${named}${owner}`, data };
+  return ok(base, `valid ${kind}${named}${owner}`, data);
 }

@@ -19,6 +19,31 @@ export interface DoctorCheck {
   data?: Record<string, unknown>;
 }
 
+/** Which check a result is: its id and the label the table shows. */
+export interface CheckBase {
+  id: CheckId;
+  label: string;
+}
+
+type CheckData = Record<string, unknown> | undefined;
+const withData = (data: CheckData) => (data === undefined ? {} : { data });
+
+export function ok(base: CheckBase, detail: string, data?: CheckData): DoctorCheck {
+  return { ...base, status: "ok", detail, ...withData(data) };
+}
+
+export function skip(base: CheckBase, detail: string, data?: CheckData): DoctorCheck {
+  return { ...base, status: "skip", detail, ...withData(data) };
+}
+
+export function warn(base: CheckBase, detail: string, fix: string, data?: CheckData): DoctorCheck {
+  return { ...base, status: "warn", detail, fix, ...withData(data) };
+}
+
+export function fail(base: CheckBase, kind: ProblemKind, detail: string, fix: string, data?: CheckData): DoctorCheck {
+  return { ...base, status: "fail", kind, detail, fix, ...withData(data) };
+}
+
 export interface DoctorReport {
   checks: DoctorCheck[];
   /** 0 when nothing failed; 2 when a config problem failed (it wins: fix that first); else 4. */
