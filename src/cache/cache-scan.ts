@@ -1,4 +1,5 @@
-// Whole-store walks for `reasonedit cache stats|clear`; they touch only files named like cache entries.
+// Whole-store walks for `reasonedit cache stats|clear`; they touch only files named like cache entries, and the
+// benchmarks downloaded from the Hub under <cache-dir>/datasets/<owner>/<name>/.
 import { readFile, readdir, rm, rmdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ENTRY_FILE_PATTERN, ENTRY_TEMP_PATTERN, EntryHeadSchema, SHARD_PATTERN } from "./cache-entry.js";
@@ -12,6 +13,15 @@ export interface CacheTotals {
   /** Modification times of the oldest and newest entry; null when the cache is empty. */
   oldest: Date | null;
   newest: Date | null;
+}
+
+/** Where `eval hf://datasets/…` keeps its downloads, inside the cache folder. */
+export const DATASETS_FOLDER = "datasets";
+
+export interface DatasetTotals {
+  /** One per <owner>/<name> folder. */
+  datasets: number;
+  bytes: number;
 }
 
 export function emptyTotals(): CacheTotals {
@@ -157,4 +167,40 @@ async function removeFile(path: string, size: number, result: PruneResult, isEnt
   await rm(path, { force: true });
   result.removed.bytes += size;
   if (isEntry) result.removed.entries += 1;
+}
+
+/** The downloaded datasets under `dir` and their size on disk. */
+export async function scanDatasets(dir: string): Promise<DatasetTotals> {
+  const repos = await listDatasetRepos(dir);
+  const sizes = await Promise.all(repos.map((repo) => folderBytes(repo)));
+  return { datasets: repos.length, bytes: sizes.reduce((sum, size) => sum + size, 0) };
+}
+
+/** Deletes every downloaded dataset (a later eval downloads it again). */
+export async function removeDatasets(dir: string): Promise<DatasetTotals> {
+  const totals = await scanDatasets(dir);
+  await rm(join(dir, DATASETS_FOLDER), { recursive: true, force: true });
+  return totals;
+}
+
+async function listDatasetRepos(dir: string): Promise<string[]> {
+  const root = join(dir, DATASETS_FOLDER);
+  const owners = (await readdir(root, { withFileTypes: true }).catch(() => [])).filter((entry) => entry.isDirectory());
+  const names = await Promise.all(
+    owners.map(async (owner) => (await readdir(join(root, owner.name), { withFileTypes: true }).catch(() => [])).filter((entry) => entry.isDirectory()).map((entry) => join(root, owner.name, entry.name))),
+  );
+  return names.flat();
+}
+
+/** Bytes of the regular files under `folder` (symlinks not followed: a snapshot may link into a blob store). */
+async function folderBytes(folder: string): Promise<number> {
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  const sizes = await Promise.all(
+    entries.map((entry) => {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) return folderBytes(path);
+      return entry.isFile() ? sizeOf(path) : Promise.resolve(0);
+    }),
+  );
+  return sizes.reduce((sum, size) => sum + size, 0);
 }

@@ -21,7 +21,17 @@ import {
   type EntryPaths,
 } from "./cache-entry.js";
 import { CACHE_FORMAT_VERSION, hashCallKey, sha256Hex, type CallKey, type CallKind, type ChatCallKey, type EditCallKey } from "./cache-key.js";
-import { pruneEntries, removeEntries, scanCache, type CacheTotals, type PruneLimits, type PruneResult } from "./cache-scan.js";
+import {
+  pruneEntries,
+  removeDatasets,
+  removeEntries,
+  scanCache,
+  scanDatasets,
+  type CacheTotals,
+  type DatasetTotals,
+  type PruneLimits,
+  type PruneResult,
+} from "./cache-scan.js";
 import { SingleFlight, type Shared } from "./single-flight.js";
 
 /** read-write: answer from the cache, call and store on a miss; offline: a miss is an error; off: no cache at all. */
@@ -135,25 +145,36 @@ export class CallCache {
 
   /** Removes every entry this cache wrote. Refuses a folder without reasonedit's CACHEDIR.TAG, so a mistyped --cache-dir wipes nothing. */
   async clear(): Promise<{ entries: number; bytes: number }> {
+    if (!(await this.isOurs("clear"))) return { entries: 0, bytes: 0 };
+    return removeEntries(this.dir);
+  }
+
+  /** Removes the benchmarks `eval hf://datasets/…` downloaded here; refused, as clear is, in a folder not marked as ours. */
+  async clearDatasets(): Promise<DatasetTotals> {
+    if (!(await this.isOurs("clear"))) return { datasets: 0, bytes: 0 };
+    return removeDatasets(this.dir);
+  }
+
+  /** The benchmarks downloaded into this cache folder. */
+  datasets(): Promise<DatasetTotals> {
+    return scanDatasets(this.dir);
+  }
+
+  /** False for a missing or empty folder (nothing to do); throws for a folder reasonedit did not mark as its cache. */
+  private async isOurs(verb: string): Promise<boolean> {
     const marker = await readFile(join(this.dir, MARKER_FILE), "utf8").catch(() => undefined);
-    if (marker === undefined && (await isMissingOrEmpty(this.dir))) return { entries: 0, bytes: 0 };
+    if (marker === undefined && (await isMissingOrEmpty(this.dir))) return false;
     if (!isOurMarker(marker)) {
-      throw new ReasonEditError("usage", `refusing to clear ${this.dir}: it has no ${MARKER_FILE} written by reasonedit, so it may not be a reasonedit cache`, {
+      throw new ReasonEditError("usage", `refusing to ${verb} ${this.dir}: it has no ${MARKER_FILE} written by reasonedit, so it may not be a reasonedit cache`, {
         hint: "check --cache-dir and XDG_CACHE_HOME; every folder reasonedit caches into carries that marker",
       });
     }
-    return removeEntries(this.dir);
+    return true;
   }
 
   /** Evicts by last use (see pruneEntries). Refuses, as clear does, a folder reasonedit did not mark as its cache. */
   async prune(limits: PruneLimits): Promise<PruneResult> {
-    const marker = await readFile(join(this.dir, MARKER_FILE), "utf8").catch(() => undefined);
-    if (marker === undefined && (await isMissingOrEmpty(this.dir))) return { removed: { entries: 0, bytes: 0 }, kept: { entries: 0, bytes: 0 } };
-    if (!isOurMarker(marker)) {
-      throw new ReasonEditError("usage", `refusing to prune ${this.dir}: it has no ${MARKER_FILE} written by reasonedit, so it may not be a reasonedit cache`, {
-        hint: "check --cache-dir and XDG_CACHE_HOME; every folder reasonedit caches into carries that marker",
-      });
-    }
+    if (!(await this.isOurs("prune"))) return { removed: { entries: 0, bytes: 0 }, kept: { entries: 0, bytes: 0 } };
     return pruneEntries(this.dir, limits);
   }
 

@@ -21,6 +21,7 @@ import type { BenchmarkSource } from "./benchmark.js";
 import { ANNOTATION_FILE, openKrisBenchmark, type KrisFiles } from "./kris-folder.js";
 import { openParquetBenchmark } from "./parquet-benchmark.js";
 import { networkReason } from "../providers/network-reason.js";
+import { DATASETS_FOLDER } from "../cache/cache-scan.js";
 
 export const HUB_PREFIX = "hf://datasets/";
 const DEFAULT_HUB_URL = "https://huggingface.co";
@@ -185,7 +186,7 @@ class HubClient {
     readonly repo: string,
     private readonly options: HubDatasetOptions,
   ) {
-    this.repoDir = path.join(options.cacheDir, "datasets", ...repo.split("/"));
+    this.repoDir = path.join(options.cacheDir, DATASETS_FOLDER, ...repo.split("/"));
     this.hubUrl = (options.hubUrl?.trim() || DEFAULT_HUB_URL).replace(/\/+$/, "");
     const base = options.fetch ?? fetch;
     this.fetch = async (input, init) => {

@@ -1,16 +1,16 @@
 // report.html: one self-contained page (images by relative path in the out-dir) that opens from disk with no server.
 import { EVAL_MODES, type EvalMode } from "./modes.js";
 import type { AttemptView } from "./outcome.js";
-import type { EvalReport, ItemReport, LoopBehaviour } from "./report.js";
+import type { EvalReport, ItemReport } from "./report.js";
 import {
   categoryRows,
+  costRows,
+  loopBehaviourLines,
   formatScore,
-  formatShare,
   gateLines,
   intersectionRows,
   languageTitle,
   modeLines,
-  modeEntries,
   overallHeader,
   overallRows,
   settingsLine,
@@ -93,34 +93,13 @@ function languageTables(report: EvalReport, language: string): string {
 }
 
 function costTable(report: EvalReport): string {
-  const rows = modeEntries(report).map(([mode, m]) => {
-    const per = m.cost.per_item;
-    return [
-      mode,
-      String(m.cost.mllm_calls),
-      String(m.cost.editor_calls),
-      String(m.cost.tokens),
-      per ? per.mllm_calls.toFixed(1) : "–",
-      per ? per.editor_calls.toFixed(1) : "–",
-      per ? (per.wall_ms / 1000).toFixed(1) : "–",
-      String(m.judge.calls),
-    ];
-  });
-  const header = ["mode", "MLLM calls", "editor calls", "tokens", "MLLM / item", "edits / item", "wall s / item", "judge calls"];
+  const { header, rows } = costRows(report);
   return `<h2>Cost</h2>\n${htmlTable("cost", header, rows)}`;
 }
 
 function behaviourList(report: EvalReport): string {
-  const loop = report.modes.loop?.behaviour as LoopBehaviour | undefined;
-  if (!loop) return "";
-  const pairs = (counts: Record<string, number>) => Object.entries(counts).map(([key, count]) => `${key}: ${count}`).join(", ") || "–";
-  const lines = [
-    `rounds played → items: ${pairs(loop.stop_round_histogram)}`,
-    `stop reasons: ${pairs(loop.stop_reasons)}`,
-    `verdicts over all rounds: ${pairs(loop.verdict_mix)}`,
-    `kept round is not the last: ${formatShare(loop.kept_not_last)}`,
-    `accepted by reflection: ${formatShare(loop.accepted)}`,
-  ];
+  const lines = loopBehaviourLines(report);
+  if (lines.length === 0) return "";
   return `<h2>Loop behaviour</h2>\n<ul id="behaviour">${lines.map((line) => `<li>${escapeHtml(line)}</li>`).join("")}</ul>`;
 }
 

@@ -24,7 +24,7 @@ export function settingsLine(report: EvalReport): string {
   const s = report.settings;
   const repeats = s.judge_repeats > 1 ? ` × ${s.judge_repeats} repeats` : "";
   const languages = report.languages.length > 1 ? ` · ${report.languages.length} languages, never pooled` : "";
-  return `editor ${s.editor} · reasoning ${s.mllm} · judge ${s.judge}${repeats} (${report.metric.name}) · rounds ${s.rounds} · chain ${s.chain} · seed ${s.seed} · ${report.items.length} items in ${report.categories.length} categories${languages}`;
+  return `editor ${s.editor} · reasoning ${s.mllm}${s.reply_format === "tags" ? " (tags replies)" : ""} · judge ${s.judge}${repeats} (${report.metric.name}) · rounds ${s.rounds} · chain ${s.chain} · seed ${s.seed} · ${report.items.length} items in ${report.categories.length} categories${languages}`;
 }
 
 export function renderMarkdown(report: EvalReport): string {
@@ -133,6 +133,12 @@ function languageSection(report: EvalReport, language: string): string[] {
 }
 
 function costSection(report: EvalReport): string[] {
+  const { header, rows } = costRows(report);
+  return ["## Cost", "", "Calls served from the cache count as calls: the figures describe the method, not this run's bill.", "", ...table(header, rows)];
+}
+
+/** The cost table both reports show: totals and per-item figures per mode, then the judge's calls. */
+export function costRows(report: EvalReport): { header: string[]; rows: string[][] } {
   const rows = modeEntries(report).map(([mode, m]) => {
     const per = m.cost.per_item;
     return [
@@ -149,29 +155,31 @@ function costSection(report: EvalReport): string[] {
     ];
   });
   const header = ["mode", "MLLM calls", "editor calls", "tokens", "wall s", "MLLM / item", "edits / item", "tokens / item", "wall s / item", "judge calls"];
-  return ["## Cost", "", "Calls served from the cache count as calls: the figures describe the method, not this run's bill.", "", ...table(header, rows)];
+  return { header, rows };
 }
 
 function behaviourSection(report: EvalReport): string[] {
   const lines: string[] = [];
-  const loop = report.modes.loop?.behaviour as LoopBehaviour | undefined;
-  if (loop) {
-    lines.push(
-      "## Loop behaviour",
-      "",
-      `- rounds played → items: ${pairs(loop.stop_round_histogram)}`,
-      `- stop reasons: ${pairs(loop.stop_reasons)}`,
-      `- verdicts over all rounds: ${pairs(loop.verdict_mix)}`,
-      `- kept round is not the last: ${formatShare(loop.kept_not_last)}`,
-      `- accepted by reflection: ${formatShare(loop.accepted)}`,
-      "",
-    );
-  }
+  const loop = loopBehaviourLines(report);
+  if (loop.length > 0) lines.push("## Loop behaviour", "", ...loop.map((line) => `- ${line}`), "");
   const reroll = report.modes.reroll?.behaviour as RerollBehaviour | undefined;
   if (reroll) {
     lines.push("## Reroll", "", `- samples → items: ${pairs(reroll.samples_histogram)}`, `- kept sample is not the last: ${formatShare(reroll.kept_not_last)}`, "");
   }
   return lines;
+}
+
+/** How the loop mode behaved (stop rounds, reasons, verdicts, kept and accepted shares); none without a loop mode. */
+export function loopBehaviourLines(report: EvalReport): string[] {
+  const loop = report.modes.loop?.behaviour as LoopBehaviour | undefined;
+  if (!loop) return [];
+  return [
+    `rounds played → items: ${pairs(loop.stop_round_histogram)}`,
+    `stop reasons: ${pairs(loop.stop_reasons)}`,
+    `verdicts over all rounds: ${pairs(loop.verdict_mix)}`,
+    `kept round is not the last: ${formatShare(loop.kept_not_last)}`,
+    `accepted by reflection: ${formatShare(loop.accepted)}`,
+  ];
 }
 
 function gateSection(report: EvalReport): string[] {

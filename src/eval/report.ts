@@ -85,6 +85,8 @@ export interface ReportSettings {
   benchmark: string;
   modes: EvalMode[];
   mllm: string;
+  /** How the reasoning MLLM was asked to answer: json, or tags (the released ReasonEdit reasoner's formats). */
+  reply_format?: string;
   editor: string;
   judge: string;
   judge_repeats: number;

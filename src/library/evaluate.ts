@@ -144,6 +144,7 @@ export async function runEvaluation(run: EvaluationRun): Promise<EvalReport> {
     benchmark: run.benchmark,
     modes: options.modes,
     mllm: services.models.mllm,
+    reply_format: settings.replyFormat,
     editor: services.models.editor,
     judge: judgeId,
     judge_repeats: options.judgeRepeats,

@@ -29,9 +29,10 @@ import type { ChatContentPart, ChatMessage, ChatModel, ChatRequest, ChatResponse
 import { opsProblem, type OpsBounds } from "../loop/op-bounds.js";
 import { languageMismatch, languageOf } from "./language.js";
 import { parseReply, type ParseResult } from "./parse-reply.js";
-import { readPlainInstruction, readTaggedConclusion } from "./parse-tags.js";
+import { readPlainText, readTaggedConclusion } from "./parse-tags.js";
 import {
   renderTemplate,
+  TAGS_TEMPLATE_NAMES,
   TEMPLATE_OF,
   type PromptName,
   type PromptSet,
@@ -86,6 +87,7 @@ export const REPLY_SHAPES: Record<TemplateName, string> = {
 /** What the corrective re-ask restates for the tags templates: their formats in words. */
 export const TAGS_REPLY_SHAPES: Record<TagsTemplateName, string> = {
   "think-tags": "only the rewritten edit instruction, as plain text: no JSON, no tags, no other text",
+  "describe-tags": "only the description of the target image, as plain text: no JSON, no tags, no other text",
   "conclude-tags":
     "exactly one of these formats and nothing else:\n<#Think> your reasoning <#Success>\n<#Think> your reasoning <#Reflection> the second edit instruction\n<#Think> your reasoning <#Failed>",
 };
@@ -206,6 +208,7 @@ export class MllmReasoner implements Reasoner {
   }
 
   describe(input: DescribeInput, signal?: AbortSignal): Promise<StepCall<DescribeReply>> {
+    if (this.replyFormat === "tags") return this.describeInPlainText(input, signal);
     return this.run(this.jsonSpec("describe", REPLY_SCHEMAS.describe, { instruction: input.instruction }, [input.source]), signal);
   }
 
@@ -240,11 +243,21 @@ export class MllmReasoner implements Reasoner {
   private thinkInPlainText(input: ThinkInput, signal?: AbortSignal): Promise<StepCall<ThinkReply>> {
     const vars = { instruction: input.instruction, language: languageOf(input.instruction) };
     const read = (text: string) => {
-      const instruction = readPlainInstruction(text);
+      const instruction = readPlainText(text);
       const reply = instruction.ok ? { ok: true as const, value: { instruction: instruction.value, changed: instruction.value !== input.instruction.trim() } } : instruction;
       return validated(reply, REPLY_SCHEMAS.think, (value) => checkThink(value, input.instruction, false, undefined));
     };
     return this.run(this.tagsSpec("think", "think-tags", vars, [input.source], read), signal);
+  }
+
+  /** The released target description: plain text, as its describer answers. */
+  private describeInPlainText(input: DescribeInput, signal?: AbortSignal): Promise<StepCall<DescribeReply>> {
+    const vars = { instruction: input.instruction, language: languageOf(input.instruction) };
+    const read = (text: string) => {
+      const description = readPlainText(text);
+      return validated(description.ok ? { ok: true as const, value: { target_description: description.value } } : description, REPLY_SCHEMAS.describe);
+    };
+    return this.run(this.tagsSpec("describe", "describe-tags", vars, [input.source], read), signal);
   }
 
   /**
@@ -285,7 +298,7 @@ export class MllmReasoner implements Reasoner {
   }
 
   private tagsSpec<T>(step: ReasoningStep, template: TagsTemplateName, vars: TemplateVars, images: Picture[], read: (text: string) => ParseResult<T>): StepSpec<T> {
-    const needs = template === "think-tags" ? "the plain-text instruction" : "the <#Think> … <#Success> | <#Reflection> | <#Failed> reply";
+    const needs = template === "conclude-tags" ? "the <#Think> … <#Success> | <#Reflection> | <#Failed> reply" : "the plain-text answer";
     return { step, template, vars, images, read, answerAgain: `Answer again with ${TAGS_REPLY_SHAPES[template]}`, needs, imagesFirst: true, wholeReplyOnly: true };
   }
 
@@ -362,10 +375,15 @@ function readResponse<T>(spec: StepSpec<T>, response: ChatResponse): ParseResult
   return spec.read(response.text);
 }
 
+function isTagsTemplate(name: PromptName): name is TagsTemplateName {
+  return (TAGS_TEMPLATE_NAMES as readonly string[]).includes(name);
+}
+
 function invalidReplyHint(spec: StepSpec<unknown>, customFile: string | undefined): string {
   const missed = `The model did not return ${spec.needs} the ${spec.template} step needs.`;
-  if (spec.template === "think-tags" || spec.template === "conclude-tags") {
-    const where = customFile === undefined ? "" : ` Check that ${customFile} asks for ${TAGS_REPLY_SHAPES[spec.template].split(":\n")[0]}.`;
+  if (isTagsTemplate(spec.template)) {
+    const shape = TAGS_REPLY_SHAPES[spec.template];
+    const where = customFile === undefined ? "" : ` Check that ${customFile} asks for ${shape.split(":\n")[0]}.`;
     return `${missed}${where} --reply-format tags is meant for the released ReasonEdit reasoner; other models do better with --reply-format json.`;
   }
   if (customFile === undefined) return `${missed} Try a stronger --mllm model (an instruction-tuned vision model that can follow a JSON format).`;

@@ -1,5 +1,5 @@
 // Reading the released ReasonEdit reasoner's own reply formats (--reply-format tags): think answers the rewritten
-// instruction as plain text; conclude answers `<#Think> … ` and exactly one of <#Success>, <#Reflection> <new
+// instruction and describe the target image as plain text; conclude answers `<#Think> … ` and exactly one of <#Success>, <#Reflection> <new
 // instruction>, <#Failed> (<#Others> counts as success). The rules are the release's validation, which is
 // case-sensitive; a thinking model's <think> block is dropped first, as on the JSON path.
 import type { ConcludeReply } from "../loop/replies.js";
@@ -85,8 +85,8 @@ export function readTaggedConclusion(reply: string): ParseResult<TaggedConclusio
   return { ok: true, value: { verdict, think, refined_instruction: refined, tag } };
 }
 
-/** The think reply: the rewritten instruction as plain text, reasoning blocks dropped, never empty. */
-export function readPlainInstruction(reply: string): ParseResult<string> {
+/** A plain-text reply (think's instruction, describe's description): reasoning blocks dropped, trimmed, never empty. */
+export function readPlainText(reply: string): ParseResult<string> {
   const text = stripReasoning(reply).trim();
   const empty = emptyAnswer(reply, text);
   if (empty !== undefined) return { ok: false, error: empty };

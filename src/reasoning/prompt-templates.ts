@@ -10,8 +10,8 @@ import type { StepName } from "../loop/types.js";
 /** The JSON templates, named as their files (`score-sc.md`); the loop's own step names are StepName in loop/types.ts. */
 export const TEMPLATE_NAMES = ["think", "describe", "assess", "conclude", "score-sc", "score-pq"] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
-/** The templates `--reply-format tags` uses instead of think.md and conclude.md: the released reasoner's own formats. */
-export const TAGS_TEMPLATE_NAMES = ["think-tags", "conclude-tags"] as const;
+/** The templates `--reply-format tags` uses instead of think.md, describe.md and conclude.md: the released reasoner's own formats. */
+export const TAGS_TEMPLATE_NAMES = ["think-tags", "describe-tags", "conclude-tags"] as const;
 export type TagsTemplateName = (typeof TAGS_TEMPLATE_NAMES)[number];
 /** Every prompt file a reasoner may use. */
 export type PromptName = TemplateName | TagsTemplateName;
@@ -45,6 +45,7 @@ const STEP_PLACEHOLDERS: Record<PromptName, readonly Placeholder[]> = {
   "score-sc": ["instruction"],
   "score-pq": ["instruction"],
   "think-tags": ["instruction", "language"],
+  "describe-tags": ["instruction", "language"],
   "conclude-tags": ["instruction", "correction", "score", "reason"],
 };
 
@@ -57,6 +58,7 @@ export const REQUIRED_FIELDS: Record<PromptName, readonly string[]> = {
   "score-sc": ["score", "reasoning"],
   "score-pq": ["score", "reasoning"],
   "think-tags": [],
+  "describe-tags": [],
   "conclude-tags": ["<#Think>", "<#Success>", "<#Reflection>", "<#Failed>"],
 };
 

@@ -1,6 +1,6 @@
 // --reply-format tags from the built bin: the loopback fake answers like a vLLM server running the released ReasonEdit
 // reasoner (plain-text think, <#Think> … tagged conclusions, content strings with finish_reason "stop").
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RecordedRequest } from "../fakes/fake-providers.mjs";
@@ -19,8 +19,11 @@ const vllm = (content: string) => ({ text: content, message: { reasoning_content
 const textOf = (body: { messages?: unknown }) => JSON.stringify(body?.messages ?? []);
 const isTagsConclude = (request: RecordedRequest) => textOf(request.body).includes("<#Reflection>");
 const isTagsThink = (request: RecordedRequest) => textOf(request.body).includes("Output only the rewritten instruction");
+const isTagsDescribe = (request: RecordedRequest) => textOf(request.body).includes("Give the description of the target image directly");
+const isAssess = (request: RecordedRequest) => textOf(request.body).includes("meets_instruction");
+const DESCRIPTION = "A snow-white cat lying on a grey sofa.";
 
-/** The released reasoner: think answers `think`, conclude answers `conclusions` in order (the last repeats); describe, assess and the scores answer JSON. */
+/** The released reasoner: think answers `think`, describe DESCRIPTION, conclude `conclusions` in order (the last repeats); assess and the scores answer JSON. */
 function releasedReasoner(conclusions: string[], think = CONCRETE) {
   const json = reasoningResponder();
   let concluded = 0;
@@ -28,6 +31,7 @@ function releasedReasoner(conclusions: string[], think = CONCRETE) {
     if (request.path.startsWith("/judge/")) return json(body);
     if (isTagsConclude(request)) return vllm(conclusions[Math.min(concluded++, conclusions.length - 1)]!);
     if (isTagsThink(request)) return vllm(think);
+    if (isTagsDescribe(request)) return vllm(DESCRIPTION);
     return vllm(json(body));
   };
 }
@@ -54,7 +58,10 @@ describe("edit --reply-format tags", () => {
     expectExit(result, 0);
     expectNoResponseFormat(chats());
     expect(chats().filter(isTagsThink)).toHaveLength(1);
+    expect(chats().filter(isTagsDescribe)).toHaveLength(1);
     expect(chats().filter(isTagsConclude)).toHaveLength(2);
+    // The plain-text description is what assess compares each result with.
+    expect(chats().filter(isAssess).map((request) => textOf(request.body).includes(DESCRIPTION))).toEqual([true, true]);
     expect(edits().map((request) => request.body.parameters.prompt)).toEqual([CONCRETE, "Make the whiskers white."]);
     // The correction edits the latest result, not the source.
     expect(edits()[1]!.images[0]!.sha256).not.toBe(edits()[0]!.images[0]!.sha256);
@@ -144,5 +151,9 @@ describe("batch and eval --reply-format tags", () => {
     expect(judged.length).toBeGreaterThan(0);
     for (const request of judged) expect(request.body.response_format).toBeDefined();
     expect(edits().map((request) => request.body.parameters.prompt)).toEqual([CONCRETE, CONCRETE, "Make the whiskers white."]);
+    const report = JSON.parse(readFileSync(join(sandbox.home, "report", "report.json"), "utf8"));
+    expect(report.settings.reply_format).toBe("tags");
+    expect(readFileSync(join(sandbox.home, "report", "report.md"), "utf8")).toContain(`reasoning ${REASONER}@`);
+    expect(readFileSync(join(sandbox.home, "report", "report.md"), "utf8")).toContain("(tags replies)");
   });
 });

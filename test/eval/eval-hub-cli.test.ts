@@ -112,4 +112,23 @@ describe("reasonedit eval hf://datasets/…", () => {
     expectExit(result, 2);
     expect(result.stderr).toMatch(/invalid --limit/);
   });
+  // Last: it deletes the download the other tests share.
+  it("counts the downloaded dataset in cache stats; cache clear keeps it unless --datasets", async () => {
+    const stats = await cli(["cache", "stats", "--cache-dir", cacheDir, "--json"]);
+    expect(stats.code).toBe(0);
+    const counted = JSON.parse(stats.stdout) as { datasets: { datasets: number; bytes: number } };
+    expect(counted.datasets.datasets).toBe(1);
+    expect(counted.datasets.bytes).toBeGreaterThan(1000);
+
+    const clear = await cli(["cache", "clear", "--cache-dir", cacheDir]);
+    expect(clear.code).toBe(0);
+    expect(clear.stdout).toMatch(/kept 1 downloaded dataset \(.+\); --datasets removes them too/);
+    expect((await cli(evalArgs("kept", "--limit", "1", "--offline"), "http://127.0.0.1:9")).stderr).not.toMatch(/not cached|no copy/);
+
+    const wipe = await cli(["cache", "clear", "--datasets", "--cache-dir", cacheDir]);
+    expect(wipe.stdout).toMatch(/removed 1 downloaded dataset/);
+    const after = JSON.parse((await cli(["cache", "stats", "--cache-dir", cacheDir, "--json"])).stdout) as { datasets: { datasets: number } };
+    expect(after.datasets.datasets).toBe(0);
+    expect((await cli(evalArgs("gone", "--limit", "1", "--offline"), "http://127.0.0.1:9")).code).toBe(2);
+  });
 });

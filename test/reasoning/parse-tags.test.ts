@@ -1,6 +1,6 @@
 // The released reasoner's reply formats read as the release reads them: one <#Think>, then exactly one verdict tag.
 import { describe, expect, it } from "vitest";
-import { readPlainInstruction, readTaggedConclusion } from "../../src/reasoning/parse-tags.js";
+import { readPlainText, readTaggedConclusion } from "../../src/reasoning/parse-tags.js";
 
 function conclusion(reply: string) {
   const read = readTaggedConclusion(reply);
@@ -65,13 +65,13 @@ describe("readTaggedConclusion", () => {
   });
 });
 
-describe("readPlainInstruction", () => {
+describe("readPlainText", () => {
   it("keeps the answer after a reasoning block, trimmed", () => {
-    expect(readPlainInstruction("<think>potassium → yellow leaves</think>\n  The leaves turn yellow and their tips dry out.\n")).toEqual({ ok: true, value: "The leaves turn yellow and their tips dry out." });
+    expect(readPlainText("<think>potassium → yellow leaves</think>\n  The leaves turn yellow and their tips dry out.\n")).toEqual({ ok: true, value: "The leaves turn yellow and their tips dry out." });
   });
 
   it("refuses an empty reply and one that is all reasoning", () => {
-    expect(readPlainInstruction("  \n")).toEqual({ ok: false, error: "the reply was empty" });
-    expect(readPlainInstruction("<think>the budget ran out")).toMatchObject({ ok: false, error: expect.stringContaining("only reasoning") });
+    expect(readPlainText("  \n")).toEqual({ ok: false, error: "the reply was empty" });
+    expect(readPlainText("<think>the budget ran out")).toMatchObject({ ok: false, error: expect.stringContaining("only reasoning") });
   });
 });

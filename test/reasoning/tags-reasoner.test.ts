@@ -1,10 +1,11 @@
 // MllmReasoner with replyFormat "tags": the released reasoner's prompts and formats, no response_format, the same re-ask.
 import { beforeAll, describe, expect, it } from "vitest";
+import type { ReasonEditError } from "../../src/errors.js";
 import { MAX_INSTRUCTION_CHARS } from "../../src/loop/replies.js";
 import type { Picture } from "../../src/loop/types.js";
 import type { ChatModel, ChatRequest, ChatResponse } from "../../src/providers/chat-model.js";
 import { MllmReasoner } from "../../src/reasoning/mllm-reasoner.js";
-import { loadPromptSet, type PromptSet } from "../../src/reasoning/prompt-templates.js";
+import { loadPromptSet, parseTemplate, type PromptSet } from "../../src/reasoning/prompt-templates.js";
 import { rejection } from "../support/assertions.js";
 
 /** An in-memory chat server: answers from a script and keeps every request it got. */
@@ -136,13 +137,16 @@ describe("conclude with --reply-format tags", () => {
     expect(chat.requests).toHaveLength(2);
   });
 
-  it("asks describe, assess and the scores for their JSON without response_format (the release asks its reasoner the same)", async () => {
+  it("asks describe in plain text, assess and the scores for their JSON, none with response_format (as the release asks)", async () => {
     const { chat, reasoner } = tagsReasoner([
-      '{"target_description": "a white cat"}',
+      "<think>white fur</think>\nA white cat on a grey sofa.",
       '{"meets_instruction": "yes", "major_conflicts": 0, "minor_conflicts": 0, "omissions": 0, "raw_score": 9, "reason": "ok"}',
       '{"score": [8, 9], "reasoning": "ok"}',
     ]);
-    await reasoner.describe({ source, instruction: "I" });
+    const description = await reasoner.describe({ source, instruction: "Make the cat white." });
+    expect(description.reply).toEqual({ target_description: "A white cat on a grey sofa." });
+    expect(description.promptId).toMatch(/^describe-tags@[0-9a-f]{8}$/);
+    expect(userText(chat.requests[0])).toContain("Edit instruction: Make the cat white.");
     const assessment = await reasoner.assess({ edited, instruction: "I", description: "a white cat" });
     await reasoner.scoreSemantics({ source, edited, instruction: "I" });
     expect(assessment.reply.hallucinations).toBe(0);
@@ -171,5 +175,26 @@ describe("a tags reply cut off at max_tokens", () => {
     expect(error.code).toBe("model_reply_invalid");
     expect(error.message).toContain("cut off at max_tokens 4096");
     expect(error.hint).toContain("--max-tokens");
+  });
+});
+
+describe("custom tags templates", () => {
+  it("must name every tag conclude reads, or they are refused on load naming the file and the missing tags", () => {
+    const refused = (() => {
+      try {
+        parseTemplate("conclude-tags", "Judge {{instruction}}: answer <#Think> … then <#Success> or <#Failed>.", "mine/conclude-tags.md");
+      } catch (error) {
+        return error as ReasonEditError;
+      }
+      throw new Error("expected the template to be refused");
+    })();
+    expect(refused.code).toBe("prompt_template");
+    expect(refused.message).toContain("mine/conclude-tags.md");
+    expect(refused.message).toContain('the tag "<#Reflection>"');
+    expect(() => parseTemplate("conclude-tags", "Judge {{instruction}}: <#Think> … <#Success>, <#Reflection> text or <#Failed>.", "ok.md")).not.toThrow();
+  });
+
+  it("refuses a placeholder the step does not have", () => {
+    expect(() => parseTemplate("think-tags", "Rewrite {{instruction}} using {{evidence}}.", "mine/think-tags.md")).toThrow(/unknown placeholder \{\{evidence\}\}/);
   });
 });

@@ -1,7 +1,7 @@
 // What `reasonedit cache stats|clear|prune` do: count the cached answers, delete them, or trim them by age and size.
 import type { Command } from "commander";
 import { CallCache, defaultCacheDir, type CacheStats } from "../../cache/call-cache.js";
-import type { PruneLimits } from "../../cache/cache-scan.js";
+import type { DatasetTotals, PruneLimits } from "../../cache/cache-scan.js";
 import { parseDuration, parseSize } from "../../config/quantities.js";
 import { EXIT, ReasonEditError } from "../../errors.js";
 import { buildContext, type CliIo, type CommandContext } from "../context.js";
@@ -9,9 +9,10 @@ import { formatBytes, plural } from "../render.js";
 
 export async function cacheStatsAction(cmd: Command, io: CliIo): Promise<number> {
   const context = buildContext(cmd, io);
-  const result = await openCache(context).stats();
-  if (context.settings.json) io.stdout.write(`${JSON.stringify(statsJson(result))}\n`);
-  else io.stdout.write(`${statsLines(result).join("\n")}\n`);
+  const store = openCache(context);
+  const [result, datasets] = await Promise.all([store.stats(), store.datasets()]);
+  if (context.settings.json) io.stdout.write(`${JSON.stringify({ ...statsJson(result), datasets })}\n`);
+  else io.stdout.write(`${[...statsLines(result), datasetsLine(datasets)].join("\n")}\n`);
   return EXIT.ok;
 }
 
@@ -19,8 +20,15 @@ export async function cacheClearAction(cmd: Command, io: CliIo): Promise<number>
   const context = buildContext(cmd, io);
   const store = openCache(context);
   const removed = await store.clear();
-  if (context.settings.json) io.stdout.write(`${JSON.stringify({ dir: store.dir, removed })}\n`);
-  else io.stdout.write(`removed ${plural(removed.entries, "entry", "entries")} (${formatBytes(removed.bytes)}) from ${store.dir}\n`);
+  const alsoDatasets = cmd.opts<{ datasets?: boolean }>().datasets === true;
+  const datasets = alsoDatasets ? await store.clearDatasets() : await store.datasets();
+  if (context.settings.json) {
+    io.stdout.write(`${JSON.stringify({ dir: store.dir, removed, [alsoDatasets ? "removed_datasets" : "kept_datasets"]: datasets })}\n`);
+    return EXIT.ok;
+  }
+  io.stdout.write(`removed ${plural(removed.entries, "entry", "entries")} (${formatBytes(removed.bytes)}) from ${store.dir}\n`);
+  if (alsoDatasets) io.stdout.write(`removed ${plural(datasets.datasets, "downloaded dataset", "downloaded datasets")} (${formatBytes(datasets.bytes)})\n`);
+  else if (datasets.datasets > 0) io.stdout.write(`kept ${plural(datasets.datasets, "downloaded dataset", "downloaded datasets")} (${formatBytes(datasets.bytes)}); --datasets removes them too\n`);
   return EXIT.ok;
 }
 
@@ -57,6 +65,10 @@ function statsLines(stats: CacheStats): string[] {
     `size    ${formatBytes(stats.bytes)}`,
     ...span,
   ];
+}
+
+function datasetsLine(datasets: DatasetTotals): string {
+  return `datasets ${datasets.datasets} downloaded from the Hub (${formatBytes(datasets.bytes)})`;
 }
 
 function statsJson(stats: CacheStats): Record<string, unknown> {

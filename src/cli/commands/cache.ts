@@ -23,8 +23,13 @@ export function registerCacheCommand(program: Command, io: CliIo): void {
     const { cachePruneAction } = await import("../actions/cache.js");
     process.exitCode = await cachePruneAction(cmd, io);
   });
-  const clear = withCacheOptions(cache.command("clear").description("delete every cached answer (only in a folder reasonedit marked as its cache)"));
-  addExamples(clear, ["reasonedit cache clear", "reasonedit cache clear --cache-dir .cache/reasonedit"]);
+  const clear = withCacheOptions(
+    cache
+      .command("clear")
+      .description("delete every cached answer (only in a folder reasonedit marked as its cache); downloaded datasets stay unless --datasets")
+      .option("--datasets", "also delete the benchmarks eval downloaded from the Hub (hf://datasets/…)"),
+  );
+  addExamples(clear, ["reasonedit cache clear", "reasonedit cache clear --datasets --cache-dir .cache/reasonedit"]);
   clear.action(
     async (_options: unknown, cmd: Command) => {
       const { cacheClearAction } = await import("../actions/cache.js");

@@ -28,7 +28,7 @@ describe("doctor and local files", () => {
     await mkdir(prompts);
     await writeFile(path.join(prompts, "describe.md"), "Describe the finished image for: {{instruction}}. Reply with JSON {\"target_description\": string}.");
 
-    expect(await checkPrompts(prompts)).toMatchObject({ status: "ok", detail: `${prompts}: describe.md; built-in for the other 7` });
+    expect(await checkPrompts(prompts)).toMatchObject({ status: "ok", detail: `${prompts}: describe.md; built-in for the other 8` });
     expect(await checkPrompts(path.join(sandbox.home, "missing"))).toMatchObject({ status: "fail", kind: "config" });
   });
 
