@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ResultLine } from "../../src/batch/result-line.js";
 import { fault } from "../fakes/fake-providers.mjs";
 import { goodRows, instructionFor, removeDir, spawnBatch, startBatchFake, tempDir, waitUntil, writeJsonl, type BatchFake } from "./batch-harness.js";
+import { watchPeakRss } from "../support/peak-rss.js";
 
 let fake: BatchFake;
 let dir: string;
@@ -113,23 +114,6 @@ describe("symlinks inside --out-dir", () => {
     expect(fake.editsByItem.get(a!.id)).toBeUndefined();
   });
 });
-
-/** Peak resident memory of a running child, from /proc (Linux), polled until it exits. */
-function watchPeakRss(pid: number): () => number {
-  let peak = 0;
-  const timer = setInterval(() => {
-    try {
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (hwm) peak = Math.max(peak, Number(hwm[1]) * 1024);
-    } catch {
-      // exited
-    }
-  }, 20);
-  return () => {
-    clearInterval(timer);
-    return peak;
-  };
-}
 
 const MB = 1024 * 1024;
 

@@ -1,12 +1,13 @@
 // Replies that have a size, from the built bin: a chat answer or an edited image far too large, or a 200 body that
 // never ends, is refused while it streams: bounded time, bounded memory, exit 4, nothing cached, nothing retried.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fault } from "../fakes/fake-providers.mjs";
 import { expectExit } from "../support/assertions.js";
 import { useCliSandbox } from "../support/cli-sandbox.js";
 import type { CliResult } from "../support/run-cli.js";
+import { watchPeakRss } from "../support/peak-rss.js";
 
 const MB = 1024 * 1024;
 /** The start of an OpenAI-style chat answer whose content string then goes on and on. */
@@ -111,19 +112,3 @@ describe("oversized and endless replies", () => {
   });
 });
 
-/** Peak resident memory of a running child, from /proc (Linux), polled until it exits. */
-function watchPeakRss(pid: number): () => number {
-  let peak = 0;
-  const timer = setInterval(() => {
-    try {
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (hwm) peak = Math.max(peak, Number(hwm[1]) * 1024);
-    } catch {
-      // exited
-    }
-  }, 20);
-  return () => {
-    clearInterval(timer);
-    return peak;
-  };
-}
