@@ -2,6 +2,8 @@
 // loop's milestones. Built by wrapping the loop's ports, so the loop itself stays unaware of it.
 import type { LoopEvent, Round } from "../loop/run-edit-loop.js";
 import type { Editor, ExactOp, Reasoner, StepCall } from "../loop/types.js";
+import { withCallListener, type CallNews } from "../providers/call-news.js";
+import { rerouted } from "../providers/route.js";
 
 export type ProgressStep = "think" | "describe" | "edit" | "assess" | "conclude" | "score_sc" | "score_pq";
 
@@ -16,6 +18,11 @@ export interface RoundScores {
 export type ProgressEvent =
   /** A model call started; `route` is `<model>@<provider, "auto" or server URL>`. `round` is absent for think and describe. */
   | { type: "step_started"; step: ProgressStep; round?: number; route: string }
+  /**
+   * A running call learned more about where it went: `route` names the provider "auto" resolved to, and
+   * `queue_position` is fal's count of jobs ahead (0: next), null once the job left the queue and runs.
+   */
+  | { type: "step_update"; step: ProgressStep; round?: number; route: string; queue_position: number | null }
   | { type: "step_finished"; step: ProgressStep; round?: number; route: string; ms: number; cached: boolean }
   | { type: "step_failed"; step: ProgressStep; round?: number; route: string; ms: number; message: string }
   /** think's result: the concrete instruction (null when exact ops do everything) and the exact ops. */
@@ -25,13 +32,19 @@ export type ProgressEvent =
 type Emit = (event: ProgressEvent) => void;
 
 /** Follows the loop's events to know which round a call belongs to, and reports each call of the wrapped ports. */
+type Role = "mllm" | "editor";
+
 export class ProgressPorts {
   private round: number | undefined;
+  /** Each role's route, with the provider its last call resolved "auto" to once known. */
+  private readonly routes: Record<Role, string>;
 
   constructor(
     private readonly emit: Emit,
-    private readonly routes: { mllm: string; editor: string },
-  ) {}
+    routes: Record<Role, string>,
+  ) {
+    this.routes = { ...routes };
+  }
 
   onLoopEvent(event: LoopEvent): void {
     if (event.type === "edit_started") this.round = event.round;
@@ -41,7 +54,7 @@ export class ProgressPorts {
 
   reasoner(reasoner: Reasoner): Reasoner {
     const timed = <I, T>(step: ProgressStep, perRound: boolean, call: (input: I, signal?: AbortSignal) => Promise<StepCall<T>>) =>
-      (input: I, signal?: AbortSignal) => this.time(step, perRound, this.routes.mllm, () => call.call(reasoner, input, signal), (result) => result.cached === true);
+      (input: I, signal?: AbortSignal) => this.time(step, perRound, "mllm", () => call.call(reasoner, input, signal), (result) => result.cached === true);
     return {
       think: timed("think", false, reasoner.think),
       describe: timed("describe", false, reasoner.describe),
@@ -53,15 +66,27 @@ export class ProgressPorts {
   }
 
   editor(editor: Editor): Editor {
-    return { edit: (request, signal) => this.time("edit", true, this.routes.editor, () => editor.edit(request, signal), (outcome) => outcome.cached === true) };
+    return { edit: (request, signal) => this.time("edit", true, "editor", () => editor.edit(request, signal), (outcome) => outcome.cached === true) };
   }
 
-  private async time<T>(step: ProgressStep, perRound: boolean, route: string, run: () => Promise<T>, cached: (result: T) => boolean): Promise<T> {
+  private async time<T>(step: ProgressStep, perRound: boolean, role: Role, run: () => Promise<T>, cached: (result: T) => boolean): Promise<T> {
     const where = perRound && this.round !== undefined ? { round: this.round } : {};
     const started = performance.now();
+    let route = this.routes[role];
+    let queue: number | null = null;
+    let running = true;
+    const hear = (news: CallNews) => {
+      const next = news.provider === undefined ? route : rerouted(route, news.provider);
+      const nextQueue = news.queuePosition === undefined ? queue : news.queuePosition;
+      if (!running || (next === route && nextQueue === queue)) return;
+      route = next;
+      queue = nextQueue;
+      this.routes[role] = route;
+      this.emit({ type: "step_update", step, ...where, route, queue_position: queue });
+    };
     this.emit({ type: "step_started", step, ...where, route });
     try {
-      const result = await run();
+      const result = await withCallListener(hear, run).finally(() => (running = false));
       this.emit({ type: "step_finished", step, ...where, route, ms: performance.now() - started, cached: cached(result) });
       return result;
     } catch (error) {

@@ -1,6 +1,6 @@
 // The flags only `batch` takes, validated with zod.
 import { z } from "zod";
-import { parseFlags } from "../config/parse-flags.js";
+import { describeOrigin, parseFlags } from "../config/parse-flags.js";
 import { booleanish, number, positiveInt } from "../config/primitives.js";
 import { parseShard, type Shard } from "./shard.js";
 
@@ -34,6 +34,6 @@ export interface BatchFlags {
 }
 
 export function parseBatchFlags(values: Record<string, unknown>): BatchFlags {
-  const { shard, ...rest } = parseFlags(BatchFlagsSchema, values, { command: "batch", flagNames: { concurrency: "-j/--concurrency", instruction: "--instruction" } });
+  const { shard, ...rest } = parseFlags(BatchFlagsSchema, values, { command: "batch", origin: () => describeOrigin({ from: "flag" }), flagNames: { concurrency: "-j/--concurrency", instruction: "--instruction" } });
   return { ...rest, ...(shard !== undefined ? { shard: parseShard(shard) } : {}) };
 }

@@ -1,6 +1,7 @@
 // The flags every model-calling command shares (README, "edit flags"), and reading back only those the user typed.
 import { Option, type Command } from "commander";
 import { SETTING_KEYS, type SettingsInput } from "../config/settings.js";
+import { README_URL } from "../version.js";
 
 /** A shared flag, by its long name without dashes, e.g. "run-dir" or "no-think". */
 export type SharedFlag = string;
@@ -77,8 +78,6 @@ export function addRuntimeOptions(command: Command, omit: readonly SharedFlag[] 
 export function addDryRunOption(command: Command): Command {
   return command.option("--dry-run", "print the plan (settings and where each came from, inputs, outputs, routes) and call nothing");
 }
-
-export const README_URL = "https://github.com/reasonedit/reasonedit#readme";
 
 /** Ends a command's help with real examples and where the full documentation is. */
 export function addExamples(command: Command, examples: readonly string[]): Command {

@@ -32,7 +32,7 @@ export interface CommandContext {
 export function buildContext(command: Command, io: CliIo): CommandContext {
   const configPath = command.opts<{ config?: string }>().config;
   const files = readConfigFiles(configPath, io.cwd, io.env);
-  const { settings, origins } = resolveSettingsWithOrigins({ files, env: settingsFromEnv(io.env), flags: typedSettings(command) });
+  const { settings, origins } = resolveSettingsWithOrigins({ files, env: settingsFromEnv(io.env), flags: typedSettings(command), command: commandPath(command) });
   const credentials = credentialsFromEnv(io.env);
   const secrets = [credentials.hfToken, credentials.mllmApiKey, credentials.editorApiKey, io.env.REASONEDIT_JUDGE_API_KEY?.trim()].filter((s): s is string => !!s);
   // Registered for every sink: stdout, stderr, logs, run records, cache entries and reports are scrubbed of them.
@@ -43,4 +43,11 @@ export function buildContext(command: Command, io: CliIo): CommandContext {
     if (!settings.quiet) io.stderr.write(`${terminalLine(redactSecrets(line, secrets))}\n`);
   };
   return { settings, origins, credentials, logger, io, say, secrets };
+}
+
+/** "edit", "runs list": the words after `reasonedit` that run this command. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(" ");
 }

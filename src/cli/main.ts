@@ -3,7 +3,7 @@ import { Command, CommanderError } from "commander";
 import { hfTokenFrom } from "../config/settings.js";
 import { describeReport, errorReport, EXIT, ReasonEditError } from "../errors.js";
 import { redactingWriter, redactSecrets, rememberSecrets } from "../redact.js";
-import { VERSION } from "../version.js";
+import { README_URL, VERSION } from "../version.js";
 import { isBrokenPipe, watchForBrokenPipe } from "./broken-pipe.js";
 import { terminalLines } from "../terminal-text.js";
 import type { CliIo } from "./context.js";
@@ -21,8 +21,6 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   completion: async () => (await import("./commands/completion.js")).registerCompletionCommand,
   runs: async () => (await import("./commands/runs.js")).registerRunsCommand,
 };
-
-const README_URL = "https://github.com/reasonedit/reasonedit#readme";
 
 const TOP_LEVEL_HELP = `
 Environment:

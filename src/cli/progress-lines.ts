@@ -16,7 +16,10 @@ const LABELS: Record<ProgressStep, string> = {
 
 interface Running {
   label: string;
-  route: string;
+  /** Where the call went, and how it waits: "Qwen-Image-Edit via fal-ai, queued 3rd". */
+  where: string;
+  /** Whether fal's queue spoke of this call: "running" once it left the queue. */
+  wait: "none" | "queued" | "running";
   started: number;
 }
 
@@ -50,13 +53,21 @@ export class ProgressLines {
   }
 
   onEvent(event: ProgressEvent): void {
-    if (this.style === "off" || (event.type !== "step_started" && event.type !== "step_finished" && event.type !== "step_failed")) return;
+    if (this.style === "off" || event.type === "thought" || event.type === "round_finished") return;
     const key = `${event.step}:${event.round ?? ""}`;
     const label = `${event.round !== undefined ? `round ${event.round}: ` : ""}${LABELS[event.step]}`;
     if (event.type === "step_started") {
-      this.running.set(key, { label, route: describeRoute(event.route), started: this.now() });
+      this.running.set(key, { label, where: describeRoute(event.route), wait: "none", started: this.now() });
       if (this.style === "lines") this.write(`${this.stamp()} ${label} (${describeRoute(event.route)})\n`);
       else this.startTimer();
+    } else if (event.type === "step_update") {
+      const step = this.running.get(key);
+      if (step === undefined) return;
+      step.wait = event.queue_position !== null ? "queued" : step.wait === "none" ? "none" : "running";
+      const where = `${describeRoute(event.route)}${queueText(event.queue_position, step.wait)}`;
+      if (where === step.where) return;
+      step.where = where;
+      if (this.style === "lines") this.write(`${this.stamp()} ${label} (${where})\n`);
     } else {
       this.running.delete(key);
       if (this.style === "lines") this.write(`${this.stamp()} ${label}: ${event.type === "step_failed" ? "failed" : "done"} in ${seconds(event.ms)}\n`);
@@ -79,7 +90,7 @@ export class ProgressLines {
 
   private drawLive(): void {
     if (this.running.size === 0) return;
-    const parts = [...this.running.values()].map((step) => `${step.label}… ${Math.floor((this.now() - step.started) / 1000)} s (${step.route})`);
+    const parts = [...this.running.values()].map((step) => `${step.label}… ${Math.floor((this.now() - step.started) / 1000)} s (${step.where})`);
     this.write(parts.join(" · "));
     this.shown = true;
   }
@@ -104,6 +115,18 @@ export class ProgressLines {
   private stamp(): string {
     return this.clock().toISOString().slice(11, 19);
   }
+}
+
+/** fal counts the jobs ahead (0: next to run), so position 2 is "queued 3rd"; "running" once it left the queue. */
+function queueText(position: number | null, wait: Running["wait"]): string {
+  if (position !== null) return `, queued ${ordinal(position + 1)}`;
+  return wait === "running" ? ", running" : "";
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
+  return `${n}${suffix}`;
 }
 
 function seconds(ms: number): string {

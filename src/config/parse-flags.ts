@@ -23,6 +23,23 @@ export function parseFlags<S extends z.ZodType>(schema: S, values: Record<string
   });
 }
 
+/** Where a value came from, as `--dry-run` reports it and a bad value's message says. */
+export type SettingOrigin = { from: "flag" } | { from: "env"; name: string } | { from: "config"; path: string } | { from: "default" };
+
+/** " (from the command line)", " (from REASONEDIT_ROUNDS)", " (from ./reasonedit.config.json)"; empty for a default. */
+export function describeOrigin(origin: SettingOrigin | undefined): string {
+  switch (origin?.from) {
+    case "flag":
+      return " (from the command line)";
+    case "env":
+      return ` (from ${origin.name})`;
+    case "config":
+      return ` (from ${origin.path})`;
+    default:
+      return "";
+  }
+}
+
 /** `maxRetries` → `--max-retries`. */
 export function flagName(key: string): string {
   return key ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "settings";

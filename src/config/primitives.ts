@@ -13,6 +13,9 @@ export const wholeNumber = (min: number, max: number) =>
 
 export const positiveInt = (max: number) => wholeNumber(1, max);
 
+/** One of a fixed list of words, e.g. `--chain latest|source`. */
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(", ")}` });
+
 const TRUE_WORDS = ["true", "1", "yes", "on"];
 const FALSE_WORDS = ["false", "0", "no", "off"];
 

@@ -4,8 +4,8 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ReasonEditError } from "../errors.js";
-import { definedOnly, envName, flagName, nearestName, parseFlags } from "./parse-flags.js";
-import { booleanish, httpUrl, number, positiveInt, wholeNumber } from "./primitives.js";
+import { definedOnly, describeOrigin, envName, flagName, nearestName, parseFlags, type SettingOrigin } from "./parse-flags.js";
+import { booleanish, httpUrl, number, oneOf, positiveInt, wholeNumber } from "./primitives.js";
 import { byteSize } from "./quantities.js";
 
 export const KEEP_IMAGES = ["all", "final", "none"] as const;
@@ -28,7 +28,7 @@ export const SettingsSchema = z
     rounds: positiveInt(10).default(3),
     think: booleanish.default(true),
     reflect: booleanish.default(true),
-    chain: z.enum(["latest", "source"]).default("latest"),
+    chain: oneOf(["latest", "source"]).default("latest"),
     seed: wholeNumber(0, 2 ** 31 - 1).optional(),
     candidates: positiveInt(8).default(1),
     preserve: booleanish.default(true),
@@ -38,7 +38,7 @@ export const SettingsSchema = z
     guidance: number().min(0, "must be 0 or more").max(30, "must be at most 30").optional(),
     prompts: z.string().min(1).optional(),
     /** json: every reasoning step answers JSON; tags: the released ReasonEdit reasoner's plain-text think and tagged conclude. */
-    replyFormat: z.enum(["json", "tags"]).default("json"),
+    replyFormat: oneOf(["json", "tags"]).default("json"),
     timeout: number().positive("must be more than 0 seconds").max(3600, "must be at most 3600 seconds").default(300),
     maxRetries: wholeNumber(0, 20).default(4),
     maxTokens: positiveInt(32_768).default(1024),
@@ -48,9 +48,9 @@ export const SettingsSchema = z
     /** The cache is kept under this size, least recently used entries evicted first. */
     cacheMaxSize: byteSize.default(DEFAULT_CACHE_MAX_BYTES),
     /** What run records keep beside run.json: every image (compact), the kept result only, or none. */
-    keepImages: z.enum(KEEP_IMAGES).default("all"),
+    keepImages: oneOf(KEEP_IMAGES).default("all"),
     offline: booleanish.default(false),
-    logFormat: z.enum(["json", "pretty"]).default("pretty"),
+    logFormat: oneOf(["json", "pretty"]).default("pretty"),
     verbose: booleanish.default(false),
     quiet: booleanish.default(false),
     json: booleanish.default(false),
@@ -191,10 +191,11 @@ export interface SettingsSources {
   filePath?: string;
   env?: SettingsInput;
   flags?: SettingsInput;
+  /** The command being run, named in a bad value's hint ("see `reasonedit edit --help`"). */
+  command?: string;
 }
 
-/** Where a setting's value came from, as `--dry-run` reports it. */
-export type SettingOrigin = { from: "flag" } | { from: "env"; name: string } | { from: "config"; path: string } | { from: "default" };
+export type { SettingOrigin };
 
 export function resolveSettings(sources: SettingsSources): Settings {
   return resolveSettingsWithOrigins(sources).settings;
@@ -205,7 +206,7 @@ export function resolveSettingsWithOrigins(sources: SettingsSources): { settings
   for (const file of files) assertKnownKeys(file);
   const merged = Object.assign({}, ...files.map((file) => definedOnly(file.values)), definedOnly(sources.env), definedOnly(sources.flags)) as SettingsInput;
   const origins = Object.fromEntries(SETTING_KEYS.map((key) => [key, originOf(key, sources, files)])) as Record<keyof Settings, SettingOrigin>;
-  const settings = parseFlags(SettingsSchema, merged, { origin: (key) => describeOrigin(origins[key as keyof Settings]) });
+  const settings = parseFlags(SettingsSchema, merged, { command: sources.command, origin: (key) => describeOrigin(origins[key as keyof Settings]) });
   return { settings, origins };
 }
 
@@ -234,29 +235,33 @@ function originOf(key: keyof Settings, sources: SettingsSources, files: readonly
   return file ? { from: "config", path: file.path } : { from: "default" };
 }
 
-function describeOrigin(origin: SettingOrigin | undefined): string {
-  switch (origin?.from) {
-    case "flag":
-      return " (from the command line)";
-    case "env":
-      return ` (from ${origin.name})`;
-    case "config":
-      return ` (from ${origin.path})`;
-    default:
-      return "";
-  }
+export { flagName, httpUrl };
+
+/** A model the settings send to Hugging Face Inference Providers (not to a custom URL). */
+export interface HostedModel {
+  role: "MLLM" | "editor";
+  model: string;
 }
 
-export { flagName, httpUrl };
+/** The models that need an HF token with these settings: those not on a custom URL, none with --offline (the cache answers). */
+export function hostedModelsNeedingToken(settings: Pick<Settings, "offline" | "mllm" | "mllmUrl" | "editor" | "editorUrl">): HostedModel[] {
+  if (settings.offline) return [];
+  const mllm: HostedModel[] = settings.mllmUrl === undefined ? [{ role: "MLLM", model: settings.mllm }] : [];
+  const editor: HostedModel[] = settings.editorUrl === undefined ? [{ role: "editor", model: settings.editor }] : [];
+  return [...mllm, ...editor];
+}
+
+/** What a missing token means for these models, in the words `edit` and `doctor` both use. */
+export function missingTokenMessage(models: readonly HostedModel[]): string {
+  const which = models.map(({ role, model }) => `the ${role} (${model})`).join(" and ");
+  return `HF_TOKEN is not set and no login token was found, and ${which} ${models.length === 1 ? "runs" : "run"} on Hugging Face Inference Providers`;
+}
 
 /** The hosted calls need an HF token unless both models are on custom URLs. */
 export function assertCredentials(settings: Settings, credentials: Credentials): void {
-  const needsHub = !settings.mllmUrl || !settings.editorUrl;
-  if (needsHub && !credentials.hfToken && !settings.offline) {
-    const which = [!settings.mllmUrl && `the MLLM (${settings.mllm})`, !settings.editorUrl && `the editor (${settings.editor})`].filter(Boolean).join(" and ");
-    const verb = settings.mllmUrl || settings.editorUrl ? "runs" : "run";
-    throw new ReasonEditError("no_token", `HF_TOKEN is not set and no login token was found, and ${which} ${verb} on Hugging Face Inference Providers`, {
-      hint: "export HF_TOKEN=hf_... (a fine-grained token with 'Make calls to Inference Providers': https://huggingface.co/settings/tokens) or run `hf auth login`, or point both --mllm-url and --editor-url at your own servers",
-    });
-  }
+  const models = hostedModelsNeedingToken(settings);
+  if (models.length === 0 || credentials.hfToken) return;
+  throw new ReasonEditError("no_token", missingTokenMessage(models), {
+    hint: "export HF_TOKEN=hf_... (a fine-grained token with 'Make calls to Inference Providers': https://huggingface.co/settings/tokens) or run `hf auth login`, or point both --mllm-url and --editor-url at your own servers",
+  });
 }

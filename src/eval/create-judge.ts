@@ -1,5 +1,6 @@
 // Wires the judge: its own chat model (hosted or --judge-url), through the same call cache as the loop.
 import type { Logger } from "pino";
+import { hostedModelOptions } from "../app/services.js";
 import type { CallCache } from "../cache/call-cache.js";
 import { cachingChatModel } from "../cache/caching-chat-model.js";
 import type { Credentials, Settings } from "../config/settings.js";
@@ -34,24 +35,8 @@ export interface CreatedJudge {
 
 /** Always the built-in judge prompts, never --prompts: eval scores must stay comparable across runs and with the benchmark's. */
 export async function createJudge(wiring: JudgeWiring): Promise<CreatedJudge> {
-  const { settings, credentials, options } = wiring;
-  const chat = cachingChatModel(
-    createChatModel({
-      model: options.judge,
-      provider: options.judgeProvider,
-      ...(options.judgeUrl ? { url: options.judgeUrl } : {}),
-      ...(wiring.judgeApiKey ? { apiKey: wiring.judgeApiKey } : {}),
-      ...(credentials.hfToken ? { hfToken: credentials.hfToken } : {}),
-      ...(credentials.billTo ? { billTo: credentials.billTo } : {}),
-      ...(wiring.fetch ? { fetch: wiring.fetch } : {}),
-      timeoutMs: settings.timeout * 1000,
-      maxRetries: settings.maxRetries,
-      logger: wiring.logger,
-      throttle: wiring.throttle,
-      role: "judge",
-    }),
-    wiring.cache,
-  );
+  const { settings, options } = wiring;
+  const chat = cachingChatModel(createChatModel({ ...hostedModelOptions(judgeRoute(wiring), wiring), role: "judge" }), wiring.cache);
   const rendering = judgeRendering(options.judgeImages, options.judge);
   const rendered = rendering.imagesFirst && wiring.metric === "viescore" ? imagesFirstChatModel(chat) : chat;
   const chats = Array.from({ length: options.judgeRepeats }, (_, repeat) => seededChatModel(rendered, repeat === 0 ? undefined : repeat));
@@ -68,6 +53,10 @@ export async function createJudge(wiring: JudgeWiring): Promise<CreatedJudge> {
       }),
   );
   return { judge: new VieScoreJudge(scorers), id: chat.id };
+}
+
+function judgeRoute({ options, judgeApiKey }: JudgeWiring) {
+  return { model: options.judge, provider: options.judgeProvider, url: options.judgeUrl, apiKey: judgeApiKey };
 }
 
 /** The judge runs on Hugging Face unless --judge-url points elsewhere; --offline needs no token at all. */

@@ -1,7 +1,8 @@
 // The flags only eval takes (judge, modes, gate, out-dir), resolved as defaults < REASONEDIT_JUDGE_* environment < flags.
 import path from "node:path";
 import { z } from "zod";
-import { httpUrl } from "../config/settings.js";
+import { definedOnly, describeOrigin, parseFlags } from "../config/parse-flags.js";
+import { httpUrl, number, oneOf, positiveInt } from "../config/primitives.js";
 import { ReasonEditError } from "../errors.js";
 import { DEFAULT_MODES, gatedMode, parseModes, type EvalMode } from "./modes.js";
 
@@ -40,14 +41,14 @@ const EvalOptionsSchema = z.object({
   judge: z.string().trim().min(1).default(DEFAULT_JUDGE),
   judgeProvider: z.string().trim().min(1).default("auto"),
   judgeUrl: httpUrl("REASONEDIT_JUDGE_API_KEY").optional(),
-  judgeRepeats: z.coerce.number().int().min(1).max(10).default(1),
+  judgeRepeats: positiveInt(10).default(1),
   // 0–10 for VIEScore, 0–100 for KRIS-Bench; checked against the metric once it is known.
-  minScore: z.coerce.number().min(0).max(100).optional(),
-  concurrency: z.coerce.number().int().min(1).max(64).default(DEFAULT_CONCURRENCY),
-  metric: z.enum(METRIC_NAMES, { error: `must be one of ${METRIC_NAMES.join(", ")}` }).optional(),
-  judgeImages: z.enum(JUDGE_IMAGES, { error: `must be one of ${JUDGE_IMAGES.join(", ")}` }).default("working"),
-  limit: z.coerce.number().int().min(1).optional(),
-  sample: z.coerce.number().int().min(1).optional(),
+  minScore: number().min(0, "must be 0 or more").max(100, "must be at most 100").optional(),
+  concurrency: positiveInt(64).default(DEFAULT_CONCURRENCY),
+  metric: oneOf(METRIC_NAMES).optional(),
+  judgeImages: oneOf(JUDGE_IMAGES).default("working"),
+  limit: positiveInt(Number.MAX_SAFE_INTEGER).optional(),
+  sample: positiveInt(Number.MAX_SAFE_INTEGER).optional(),
   categories: z
     .string()
     .transform((list) => [...new Set(list.split(",").map((name) => name.trim()).filter((name) => name !== ""))])
@@ -63,35 +64,17 @@ const ENV_NAMES = {
   REASONEDIT_JUDGE_IMAGES: "judgeImages",
 } as const;
 
-const FLAG_NAMES: Record<string, string> = {
-  modes: "--modes",
-  outDir: "--out-dir",
-  judge: "--judge",
-  judgeProvider: "--judge-provider",
-  judgeUrl: "--judge-url",
-  judgeRepeats: "--judge-repeats",
-  minScore: "--min-score",
-  concurrency: "--concurrency",
-  metric: "--metric",
-  judgeImages: "--judge-images",
-  limit: "--limit",
-  sample: "--sample",
-  categories: "--categories",
-  language: "--language",
-};
+/** The flags spelt otherwise than `--kebab-case` of their key. */
+const FLAG_NAMES: Record<string, string> = { concurrency: "-j/--concurrency" };
 
 export function resolveEvalOptions(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, benchmark: string, cwd: string): EvalOptions {
   const fromEnv = Object.fromEntries(
     Object.entries(ENV_NAMES).flatMap(([name, key]) => (env[name] && env[name]!.trim() !== "" ? [[key, env[name]!.trim()]] : [])),
   );
-  const typed = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
-  const parsed = EvalOptionsSchema.safeParse({ ...fromEnv, ...typed });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const key = String(issue.path[0] ?? "");
-    throw new ReasonEditError("usage", `invalid ${FLAG_NAMES[key] ?? key}: ${issue.message}`, { hint: "see `reasonedit eval --help`" });
-  }
-  const options = parsed.data;
+  const typed = definedOnly(flags);
+  const origin = (key: string) =>
+    describeOrigin(key in typed ? { from: "flag" } : key in fromEnv ? { from: "env", name: envNameOf(key) } : { from: "default" });
+  const options = parseFlags(EvalOptionsSchema, { ...fromEnv, ...typed }, { command: "eval", origin, flagNames: FLAG_NAMES });
   const modes = parseModes(options.modes);
   if (options.minScore !== undefined && gatedMode(modes) === undefined) {
     throw new ReasonEditError("usage", "--min-score gates the loop mode (or full), which --modes leaves out", { hint: "add loop or full to --modes, or drop --min-score" });
@@ -103,6 +86,10 @@ export function resolveEvalOptions(flags: Record<string, unknown>, env: NodeJS.P
     modes,
     outDir: path.resolve(cwd, options.outDir ?? defaultOutDir(benchmark)),
   };
+}
+
+function envNameOf(key: string): string {
+  return Object.entries(ENV_NAMES).find(([, named]) => named === key)?.[0] ?? key;
 }
 
 /** `reasonedit-eval/<benchmark name>` in the working directory, never beside the benchmark (often a checked-in folder). */

@@ -7,6 +7,7 @@
 // wrapped too, and an AsyncLocalStorage tells the wrapper which call a request belongs to.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { ReasonEditError } from "../errors.js";
+import { queueNewsOf, type CallListener } from "./call-news.js";
 
 export interface RecordedFailure {
   status: number;
@@ -33,12 +34,16 @@ export interface RecorderOptions {
   maxBodyBytes?: number;
   /** Names the other side in the size error. */
   provider?: string;
+  /** Told the provider the router says it chose, and what fal's queue answers say about waiting. */
+  onNews?: CallListener;
 }
 
 const REQUEST_ID_HEADERS = ["x-request-id", "x-fal-request-id", "request-id", "x-amzn-requestid"];
 const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
 const FAILURE_BODY_BYTES = 8 * 1024;
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** A queue answer is a few hundred bytes; more is not a queue status. */
+const QUEUE_ANSWER_BYTES = 16 * 1024;
 
 /** One recorder per attempt: calls may run concurrently on one client, and their failures must not mix. */
 export function createFetchRecorder(baseFetch: typeof fetch = globalThis.fetch, options: RecorderOptions = {}): FetchRecorder {
@@ -47,9 +52,12 @@ export function createFetchRecorder(baseFetch: typeof fetch = globalThis.fetch, 
   let routed: string | undefined;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const observe = async (response: Response, input: RequestInfo | URL, init: RequestInit | undefined): Promise<Response> => {
-    routed = response.headers.get("x-inference-provider") ?? routed;
+    const router = response.headers.get("x-inference-provider");
+    if (router && router !== routed) options.onNews?.({ provider: router });
+    routed = router ?? routed;
     if (!response.ok) failure = await describeFailure(response, urlOf(input));
     else if ((init?.method ?? "GET").toUpperCase() === "POST") wasAccepted = true;
+    if (response.ok && options.onNews && isQueueUrl(input)) await tellQueueNews(response, options.onNews);
     return capBody(response, maxBodyBytes, options.provider ?? hostOf(input));
   };
   const recorder: FetchRecorder = {
@@ -107,6 +115,28 @@ function removeWrapper(): void {
 }
 
 // ---- reading answers -------------------------------------------------------------------------------------
+
+/** fal's queue, through the router (`?_subdomain=queue`) or direct (queue.fal.run): submit, status and result answers. */
+function isQueueUrl(input: RequestInfo | URL): boolean {
+  try {
+    const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
+    return url.searchParams.get("_subdomain") === "queue" || url.host === "queue.fal.run";
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a copy of the answer, so the library still gets the whole of it. */
+async function tellQueueNews(response: Response, listener: CallListener): Promise<void> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await peekText(response.clone(), QUEUE_ANSWER_BYTES));
+  } catch {
+    return; // not JSON, or cut short: the library will say what is wrong with it
+  }
+  const news = queueNewsOf(body);
+  if (news) listener(news);
+}
 
 async function describeFailure(response: Response, url: string): Promise<RecordedFailure> {
   return {

@@ -2,6 +2,7 @@
 // recording fetch, map failures to ReasonEditError, and retry the transient ones.
 import type { Logger } from "pino";
 import { ReasonEditError } from "../errors.js";
+import { callListener } from "./call-news.js";
 import { deadlineError, withDeadline } from "./deadline.js";
 import { toReasonEditError, type ErrorContext, type ProviderRole } from "./error-mapping.js";
 import { createFetchRecorder, withGlobalFetchRecorded } from "./fetch-recorder.js";
@@ -60,11 +61,17 @@ export function callProvider<T>(
   run: (scope: CallScope) => Promise<T>,
 ): Promise<T> {
   let chosen: string | undefined; // kept across attempts: the route is resolved once
+  // A custom server is its own route: a provider header from it (a proxy's) names nothing the user chose.
+  const listen = settings.context.custom ? () => {} : callListener();
+  const nameProvider = (name: string) => {
+    if (name !== chosen) listen({ provider: name });
+    chosen = name;
+  };
   const attempt = async (): Promise<T> => {
     await settings.throttle.ready(signal);
     const base = settings.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    const recorder = createFetchRecorder(base, { maxBodyBytes: settings.maxBodyBytes, provider: settings.context.provider });
-    const scope = (scoped: AbortSignal): CallScope => ({ signal: scoped, fetch: recorder.fetch, nameProvider: (name) => void (chosen = name) });
+    const recorder = createFetchRecorder(base, { maxBodyBytes: settings.maxBodyBytes, provider: settings.context.provider, onNews: listen });
+    const scope = (scoped: AbortSignal): CallScope => ({ signal: scoped, fetch: recorder.fetch, nameProvider });
     try {
       const result = await withDeadline(settings.timeoutMs, signal, (scoped) => withGlobalFetchRecorded(recorder, () => run(scope(scoped))), {
         provider: chosen ?? settings.context.provider,

@@ -14,3 +14,9 @@ export function displayUrl(url: string): string {
     return "<invalid url>";
   }
 }
+
+/** The same route with the provider a call resolved it to: `Qwen/Qwen-Image-Edit@auto` → `Qwen/Qwen-Image-Edit@fal-ai`. */
+export function rerouted(route: string, provider: string): string {
+  const at = route.indexOf("@");
+  return `${at < 0 ? route : route.slice(0, at)}@${provider}`;
+}

@@ -9,6 +9,8 @@ import { reasoningResponder } from "../fakes/reasoning-responder.mjs";
 import { BIN, cleanEnv, makeTempHome, runCli } from "../support/run-cli.js";
 import { expectExit } from "../support/assertions.js";
 
+const ROUTED_BIN = new URL("../fakes/routed-bin.mjs", import.meta.url).pathname;
+
 const FIXTURE = new URL("../../fixtures/chelsea.png", import.meta.url);
 
 let fake: FakeProviders;
@@ -66,5 +68,64 @@ describe("progress of one edit", () => {
     expect(output).toMatch(/round 1: refine \(assessed/);
     expect(output).toContain("accepted: kept round 2 of 2");
     expect(output).not.toMatch(/^\d\d:\d\d:\d\d /m);
+  });
+});
+
+describe("progress of one edit on hosted routes", () => {
+  let hosted: FakeProviders;
+  beforeAll(async () => {
+    // auto must skip replicate, whose Hub health check failed; fal then holds the job behind two others.
+    hosted = await startFakeProviders({
+      falQueueAhead: 2,
+      falPolls: 1,
+      routerChatProvider: "novita",
+      defaultMapping: [
+        { provider: "replicate", providerId: "owner/broken", task: "image-to-image", status: "error" },
+        { provider: "fal-ai", providerId: "fal-ai/qwen-image-edit", task: "image-to-image", status: "live" },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await hosted.close();
+  });
+  beforeEach(() => hosted.setChat(reasoningResponder({ verdicts: [{ refine: "make the whiskers white too" }, "success"] })));
+
+  const hostedEnv = () => cleanEnv(home.dir, { HF_TOKEN: "hf_progressRoutesToken123456", REASONEDIT_FAKE_URL: hosted.url });
+  const args = ["edit", "cat.png", "make it snow", "--max-retries", "0", "--seed", "7"];
+
+  it("names the provider auto resolved to and fal's queue position in the step lines", async () => {
+    const result = await runCli(args, { cwd: home.dir, env: hostedEnv(), launcher: ROUTED_BIN });
+    expect(result.code).toBe(0);
+    const steps = result.stderr.split("\n").filter((line) => /^\d\d:\d\d:\d\d /.test(line)).map((line) => line.replace(/^\S+ /, ""));
+    const mllm = "Qwen3-VL-235B-A22B-Instruct";
+    expect(steps[0]).toBe(`thinking (${mllm} via auto)`);
+    expect(steps[1]).toBe(`thinking (${mllm} via novita)`);
+    // Once a call said where auto went, the next ones start there.
+    expect(steps).toContain(`describing the target (${mllm} via novita)`);
+    const round1 = steps.filter((line) => line.startsWith("round 1: editing ("));
+    expect(round1).toEqual([
+      "round 1: editing (Qwen-Image-Edit via auto)",
+      "round 1: editing (Qwen-Image-Edit via fal-ai)",
+      "round 1: editing (Qwen-Image-Edit via fal-ai, queued 3rd)",
+      "round 1: editing (Qwen-Image-Edit via fal-ai, queued 2nd)",
+      "round 1: editing (Qwen-Image-Edit via fal-ai, queued 1st)",
+      "round 1: editing (Qwen-Image-Edit via fal-ai, running)",
+    ]);
+    expect(steps.indexOf(round1.at(-1)!)).toBeLessThan(steps.findIndex((line) => /^round 1: editing: done in/.test(line)));
+    expect(steps.filter((line) => line.startsWith("round 2: editing ("))[0]).toBe("round 2: editing (Qwen-Image-Edit via fal-ai)");
+    expect(hosted.requestsOf("fal-submit")).toHaveLength(2);
+  });
+
+  it("on a terminal shows the resolved provider and the queue position on the live line", async () => {
+    const command = [process.execPath, ROUTED_BIN, ...args.map((arg) => (arg.includes(" ") ? `'${arg}'` : arg))].join(" ");
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile("script", ["-qec", command, "/dev/null"], { cwd: home.dir, env: hostedEnv(), timeout: 60_000 }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      ),
+    );
+    expect(output).toMatch(/round 1: editing… \d+ s \(Qwen-Image-Edit via fal-ai, queued 3rd\)/);
+    expect(output).toMatch(/round 1: editing… \d+ s \(Qwen-Image-Edit via fal-ai, running\)/);
+    expect(output).toMatch(/scoring SC… \d+ s \(Qwen3-VL-235B-A22B-Instruct via novita\)/);
+    expect(output).toContain("accepted: kept round 2 of 2");
   });
 });

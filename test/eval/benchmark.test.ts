@@ -85,7 +85,7 @@ describe("eval options", () => {
     expect(chooseMetric({ metric: "viescore" }, true)).toBe("viescore");
     expect(chooseMetric({ minScore: 60 }, true)).toBe("kris");
     expect(() => chooseMetric({ minScore: 60 }, false)).toThrow(/above VIEScore's 0–10 scale/);
-    expect(() => resolveEvalOptions({ metric: "clip" }, {}, "b.jsonl", "/w")).toThrow(/invalid --metric: must be one of viescore, kris/);
+    expect(() => resolveEvalOptions({ metric: "clip" }, {}, "b.jsonl", "/w")).toThrow(/invalid --metric \(from the command line\): must be one of viescore, kris/);
     expect(resolveEvalOptions({}, { REASONEDIT_JUDGE_IMAGES: "original" }, "b.jsonl", "/w").judgeImages).toBe("original");
     expect(resolveEvalOptions({}, {}, "b.jsonl", "/w")).toMatchObject({ judgeImages: "working" });
     expect(resolveEvalOptions({}, {}, "b.jsonl", "/w").metric).toBeUndefined();

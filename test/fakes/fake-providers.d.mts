@@ -113,6 +113,10 @@ export interface FakeProvidersOptions {
   defaultMapping?: MappingEntry[] | null;
   /** fal status answers before COMPLETED (IN_QUEUE, then IN_PROGRESS). Default 0. */
   falPolls?: number;
+  /** Jobs ahead of each fal submit: its status answers count them down (IN_QUEUE, queue_position N-1 … 0) before `falPolls`. Default 0. */
+  falQueueAhead?: number;
+  /** The provider the router's auto route names in x-inference-provider on chat answers; none when unset. */
+  routerChatProvider?: string;
   /** Real delay before answering, per kind. */
   latencyMs?: Partial<Record<CallKind, number>>;
   /** Answer 400 (OpenAI shape) to any chat request carrying response_format. */
@@ -137,6 +141,8 @@ export interface FakeProviders {
   /** Mapping for models without their own; null makes the Hub answer 404. */
   setDefaultMapping(entries: MappingEntry[] | null): void;
   setFalPolls(polls: number): void;
+  setFalQueueAhead(ahead: number): void;
+  setRouterChatProvider(provider: string | undefined): void;
   setLatency(kind: CallKind, ms: number): void;
   setRejectResponseFormat(reject: boolean): void;
   /**

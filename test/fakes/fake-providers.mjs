@@ -12,7 +12,7 @@
 // Routes (method, path → kind):
 //   GET  /hub/api/models/<org>/<name>              → "hub"         mapping JSON (array form)
 //   POST /router/fal-ai/<providerId>               → "fal-submit"  {request_id, response_url}
-//   GET  /router/fal-ai/<providerId>/requests/<id>/status → "fal-status"  IN_QUEUE/IN_PROGRESS…COMPLETED
+//   GET  /router/fal-ai/<providerId>/requests/<id>/status → "fal-status"  IN_QUEUE (with queue_position)/IN_PROGRESS…COMPLETED
 //   GET  /router/fal-ai/<providerId>/requests/<id> → "fal-result"  {images:[{url: <fake>/media/<id>.png}]}
 //   GET  /media/<file>                             → "media"       the edited image
 //   GET  /_fake/requests                           → (not recorded) the recorded requests, without raw bytes, for a
@@ -90,6 +90,8 @@ export async function startFakeProviders(options = {}) {
     hubBodies: {},
     defaultMapping: options.defaultMapping === undefined ? DEFAULT_MAPPING : options.defaultMapping,
     falPolls: options.falPolls ?? 0,
+    falQueueAhead: options.falQueueAhead ?? 0,
+    routerChatProvider: options.routerChatProvider,
     latencyMs: { ...options.latencyMs },
     rejectResponseFormat: options.rejectResponseFormat ?? false,
     faults: new Map(),
@@ -130,6 +132,8 @@ export async function startFakeProviders(options = {}) {
     setHubBody: (model, body) => void (state.hubBodies[model] = body),
     setDefaultMapping: (entries) => void (state.defaultMapping = entries),
     setFalPolls: (polls) => void (state.falPolls = polls),
+    setFalQueueAhead: (ahead) => void (state.falQueueAhead = ahead),
+    setRouterChatProvider: (provider) => void (state.routerChatProvider = provider),
     setLatency: (kind, ms) => void (state.latencyMs[kind] = ms),
     setRejectResponseFormat: (reject) => void (state.rejectResponseFormat = reject),
     inFlight: () => state.inFlight,
@@ -383,7 +387,9 @@ async function answerChat(state, record, res) {
     ...reply.extra,
   };
   if (reply.usage !== null) output.usage = reply.usage ?? estimateUsage(record, reply.text ?? "");
-  return sendJson(res, 200, output, reply.headers);
+  // The auto router names the provider it chose in a header.
+  const routed = state.routerChatProvider && record.path.startsWith("/router/") ? { "x-inference-provider": state.routerChatProvider } : {};
+  return sendJson(res, 200, output, { ...routed, ...reply.headers });
 }
 
 function normalizeChatReply(reply) {
@@ -410,14 +416,14 @@ function answerFalSubmit(state, url, record, res) {
   const id = `req-${state.nextId++}`;
   const { image_url: _single, image_urls: _many, ...parameters } = record.body ?? {};
   const image = record.images[0]?.data;
-  state.jobs.set(id, { id, providerId, image, parameters, pollsLeft: state.falPolls, polls: 0 });
+  state.jobs.set(id, { id, providerId, image, parameters, pollsLeft: state.falPolls, polls: 0, ahead: state.falQueueAhead });
   return sendJson(res, 200, {
     status: "IN_QUEUE",
     request_id: id,
     response_url: `https://queue.fal.run/${providerId}/requests/${id}`,
     status_url: `https://queue.fal.run/${providerId}/requests/${id}/status`,
     cancel_url: `https://queue.fal.run/${providerId}/requests/${id}/cancel`,
-    queue_position: 0,
+    queue_position: state.falQueueAhead,
   });
 }
 
@@ -425,11 +431,21 @@ function answerFalStatus(state, url, res) {
   const job = findJob(state, url.pathname.replace(/\/status$/, ""));
   if (!job) return sendJson(res, 404, { detail: "Request not found" });
   job.polls++;
+  // As fal: while queued, each answer counts the jobs still ahead (0: next to run); then IN_PROGRESS with logs.
+  if (job.ahead > 0) {
+    job.ahead--;
+    return sendJson(res, 202, { status: "IN_QUEUE", request_id: job.id, queue_position: job.ahead, response_url: responseUrl(job) });
+  }
   if (job.pollsLeft > 0) {
     job.pollsLeft--;
-    return sendJson(res, 202, { status: job.polls === 1 ? "IN_QUEUE" : "IN_PROGRESS", request_id: job.id });
+    const body = job.polls === 1 ? { status: "IN_QUEUE", queue_position: 0 } : { status: "IN_PROGRESS", logs: null };
+    return sendJson(res, 202, { ...body, request_id: job.id, response_url: responseUrl(job) });
   }
   return sendJson(res, 200, { status: "COMPLETED", request_id: job.id });
+}
+
+function responseUrl(job) {
+  return `https://queue.fal.run/${job.providerId}/requests/${job.id}`;
 }
 
 async function answerFalResult(state, url, res) {

@@ -1,7 +1,7 @@
 // Custom servers: is the OpenAI-compatible MLLM server or the HF-Inference editor endpoint there, and does it take the key?
 import { displayUrl } from "../../providers/route.js";
 import { httpGet, type Http } from "./http.js";
-import { type CheckBase, type DoctorCheck, fail, ok, warn } from "./types.js";
+import { fail, ok, warn, type CheckBase, type DoctorCheck } from "./types.js";
 
 /** Where an OpenAI-compatible server lists its models, following the library's rules for the chat URL. */
 export function modelsUrl(url: string): string {
@@ -22,21 +22,13 @@ export async function checkMllmUrl(url: string, model: string, apiKey: string | 
   }
   if (answer.status === 401 || answer.status === 403) return refusedKey(base, shown, answer.status, apiKey, "REASONEDIT_MLLM_API_KEY", data);
   if (answer.status < 200 || answer.status >= 300) {
-    return warn(
-      base,
-      `${shown} is reachable, but ${displayUrl(listUrl)} answered HTTP ${answer.status}`,
-      "make sure --mllm-url is an OpenAI-compatible server (it should answer GET /v1/models and POST /v1/chat/completions)",
-      data,
-    );
+    const fix = "make sure --mllm-url is an OpenAI-compatible server (it should answer GET /v1/models and POST /v1/chat/completions)";
+    return warn(base, `${shown} is reachable, but ${displayUrl(listUrl)} answered HTTP ${answer.status}`, fix, data);
   }
   const ids = listedModels(answer.body);
   if (ids.length > 0 && !ids.includes(model)) {
-    return warn(
-      base,
-      `${shown} is reachable and serves ${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""}, not ${model}`,
-      `pass the server's model name: --mllm ${ids[0]}`,
-      { ...data, served: ids },
-    );
+    const served = `${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""}`;
+    return warn(base, `${shown} is reachable and serves ${served}, not ${model}`, `pass the server's model name: --mllm ${ids[0]}`, { ...data, served: ids });
   }
   return ok(base, `${shown} is reachable${ids.length > 0 ? ` and serves ${model}` : ""}`, { ...data, served: ids });
 }
@@ -55,13 +47,8 @@ export async function checkEditorUrl(url: string, apiKey: string | undefined, ht
 }
 
 function refusedKey(base: CheckBase, shown: string, status: number, apiKey: string | undefined, variable: string, data: Record<string, unknown>): DoctorCheck {
-  return fail(
-    base,
-    "config",
-    apiKey ? `${shown} rejected the key in ${variable} (HTTP ${status})` : `${shown} wants a key (HTTP ${status})`,
-    apiKey ? `check ${variable}; the HF token is never sent to a custom URL` : `export ${variable}=<the server's key> (sent as a Bearer token to this URL only)`,
-    data,
-  );
+  if (apiKey) return fail(base, "config", `${shown} rejected the key in ${variable} (HTTP ${status})`, `check ${variable}; the HF token is never sent to a custom URL`, data);
+  return fail(base, "config", `${shown} wants a key (HTTP ${status})`, `export ${variable}=<the server's key> (sent as a Bearer token to this URL only)`, data);
 }
 
 function listedModels(body: unknown): string[] {

@@ -10,7 +10,7 @@ import { ReasonEditError } from "../../errors.js";
 import { loadPromptSet, STEP_NAMES } from "../../reasoning/prompt-templates.js";
 import { defaultRunsRoot } from "../../runs/run-folder.js";
 import { firstLine } from "./http.js";
-import { type DoctorCheck, fail, ok, skip, warn } from "./types.js";
+import { fail, ok, skip, warn, type DoctorCheck } from "./types.js";
 
 export async function checkPrompts(dir: string | undefined): Promise<DoctorCheck> {
   const base = { id: "prompts", label: "prompts" } as const;
@@ -19,20 +19,11 @@ export async function checkPrompts(dir: string | undefined): Promise<DoctorCheck
     const custom = STEP_NAMES.filter((step) => !set[step].builtIn);
     if (dir === undefined) return ok(base, `built-in (${STEP_NAMES.length} templates)`, { custom: [] });
     const builtIn = STEP_NAMES.length - custom.length;
-    return ok(
-      base,
-      `${dir}: ${custom.map((step) => `${step}.md`).join(", ")}${builtIn > 0 ? `; built-in for the other ${builtIn}` : ""}`,
-      { dir, custom },
-    );
+    return ok(base, `${dir}: ${custom.map((step) => `${step}.md`).join(", ")}${builtIn > 0 ? `; built-in for the other ${builtIn}` : ""}`, { dir, custom });
   } catch (error) {
     const known = ReasonEditError.is(error);
-    return fail(
-      base,
-      "config",
-      known ? error.message : `cannot load the prompts: ${firstLine(error)}`,
-      (known ? error.hint : undefined) ?? "check --prompts; see prompts/README.md",
-      dir !== undefined ? { dir } : undefined,
-    );
+    const detail = known ? error.message : `cannot load the prompts: ${firstLine(error)}`;
+    return fail(base, "config", detail, (known ? error.hint : undefined) ?? "check --prompts; see prompts/README.md", dir !== undefined ? { dir } : undefined);
   }
 }
 
@@ -43,29 +34,14 @@ export async function checkCacheDir(settings: Settings, env: NodeJS.ProcessEnv):
   const probe = await probeFolder(dir);
   if (settings.offline) {
     if (probe.state === "exists") return ok(base, `${dir} (--offline reads it)`, { dir });
-    return fail(
-      base,
-      "config",
-      `--offline answers only from the cache, and ${dir} ${probe.state === "unwritable" ? `is unusable: ${probe.reason}` : "does not exist"}`,
-      "run once without --offline (with HF_TOKEN) to fill the cache, or point --cache-dir at a filled one",
-      { dir },
-    );
+    const state = probe.state === "unwritable" ? `is unusable: ${probe.reason}` : "does not exist";
+    return fail(base, "config", `--offline answers only from the cache, and ${dir} ${state}`, "run once without --offline (with HF_TOKEN) to fill the cache, or point --cache-dir at a filled one", { dir });
   }
   if (probe.state === "unwritable") {
-    return warn(
-      base,
-      `${dir} is not writable (${probe.reason}): edits work, but nothing is cached`,
-      "choose another --cache-dir (or REASONEDIT_CACHE_DIR), or fix the folder's permissions",
-      { dir },
-    );
+    return warn(base, `${dir} is not writable (${probe.reason}): edits work, but nothing is cached`, "choose another --cache-dir (or REASONEDIT_CACHE_DIR), or fix the folder's permissions", { dir });
   }
   if (probe.state === "exists" && !(await isOursOrEmpty(dir))) {
-    return warn(
-      base,
-      `${dir} holds other files and no ${MARKER_FILE}: reasonedit will not cache there`,
-      "point --cache-dir at a new or empty folder",
-      { dir },
-    );
+    return warn(base, `${dir} holds other files and no ${MARKER_FILE}: reasonedit will not cache there`, "point --cache-dir at a new or empty folder", { dir });
   }
   return ok(base, `${dir}${probe.state === "missing" ? " (created on first use)" : ""}`, { dir });
 }
@@ -74,16 +50,8 @@ export async function checkRunDir(settings: Settings, env: NodeJS.ProcessEnv): P
   const base = { id: "runs", label: "run dir" } as const;
   const dir = path.resolve(settings.runDir ?? defaultRunsRoot(env));
   const probe = await probeFolder(dir);
-  if (probe.state === "exists" || probe.state === "missing") {
-    return ok(base, `${dir}${probe.state === "missing" ? " (created on first use)" : ""}`, { dir });
-  }
-  return fail(
-    base,
-    "config",
-    `${dir} is not writable (${probe.reason}): every edit keeps a run record there`,
-    "choose another --run-dir (or REASONEDIT_RUN_DIR), or fix the folder's permissions",
-    { dir },
-  );
+  if (probe.state === "exists" || probe.state === "missing") return ok(base, `${dir}${probe.state === "missing" ? " (created on first use)" : ""}`, { dir });
+  return fail(base, "config", `${dir} is not writable (${probe.reason}): every edit keeps a run record there`, "choose another --run-dir (or REASONEDIT_RUN_DIR), or fix the folder's permissions", { dir });
 }
 
 type FolderProbe = { state: "exists" } | { state: "missing" } | { state: "unwritable"; reason: string };

@@ -4,7 +4,7 @@ import type { Credentials, Settings } from "../../config/settings.js";
 import { fetchProviderMapping, pickEditRoute, type MappingEntry } from "../../providers/hub-mapping.js";
 import { networkReason } from "../../providers/network-reason.js";
 import type { Http } from "./http.js";
-import { type CheckId, type DoctorCheck, fail, ok, type ProblemKind, skip, warn } from "./types.js";
+import { fail, ok, skip, warn, type CheckId, type DoctorCheck, type ProblemKind } from "./types.js";
 
 const EDIT_TASKS = ["image-to-image", "image-text-to-image"];
 
@@ -62,33 +62,17 @@ export async function checkMllmServed(settings: Settings, credentials: Credentia
   const pinned = settings.mllmProvider !== "auto" ? settings.mllmProvider : suffix !== undefined && !["fastest", "cheapest", "preferred"].includes(suffix) ? suffix : undefined;
   const data = { model, providers: entryData(chat), ...(pinned ? { pinned } : {}) };
   if (chat.length === 0) {
-    return fail(
-      base,
-      "service",
-      `${model} is not served for chat by any Inference Provider (${mappedFor(mapping.entries)})`,
-      "choose a vision chat model that is served, e.g. --mllm Qwen/Qwen3-VL-235B-A22B-Instruct (novita) or Qwen/Qwen3-VL-32B-Instruct (together); or serve it yourself and pass --mllm-url",
-      data,
-    );
+    const fix = "choose a vision chat model that is served, e.g. --mllm Qwen/Qwen3-VL-235B-A22B-Instruct (novita) or Qwen/Qwen3-VL-32B-Instruct (together); or serve it yourself and pass --mllm-url";
+    return fail(base, "service", `${model} is not served for chat by any Inference Provider (${mappedFor(mapping.entries)})`, fix, data);
   }
   const providers = chat.map((entry) => entry.provider);
   if (pinned !== undefined) {
     if (!providers.includes(pinned)) {
-      return fail(
-        base,
-        "service",
-        `${model} is not served for chat by ${pinned}; it is by ${providerList(chat)}`,
-        `use --mllm-provider auto or one of: ${providers.join(", ")}`,
-        data,
-      );
+      return fail(base, "service", `${model} is not served for chat by ${pinned}; it is by ${providerList(chat)}`, `use --mllm-provider auto or one of: ${providers.join(", ")}`, data);
     }
     if ((PROVIDERS as Record<string, Record<string, unknown> | undefined>)[pinned]?.conversational === undefined) {
-      return fail(
-        base,
-        "config",
-        `${model} is served by ${pinned}, but this client cannot call ${pinned} directly`,
-        `use --mllm-provider auto with --mllm ${model}:${pinned} (the router reaches ${pinned} for you)`,
-        data,
-      );
+      const fix = `use --mllm-provider auto with --mllm ${model}:${pinned} (the router reaches ${pinned} for you)`;
+      return fail(base, "config", `${model} is served by ${pinned}, but this client cannot call ${pinned} directly`, fix, data);
     }
   }
   const live = chat.filter((entry) => entry.status !== "staging");
@@ -115,23 +99,12 @@ export async function checkEditorServed(settings: Settings, credentials: Credent
   const data = { model, providers: entryData(usable), ...(pinned ? { pinned } : {}) };
   if (usable.length === 0) {
     const unusable = editing.length > 0 ? ` (mapped for editing on ${providerList(editing)}, which this client cannot use for that task)` : ` (${mappedFor(entries)})`;
-    return fail(
-      base,
-      "service",
-      `${model} is not served for image editing by any Inference Provider${unusable}`,
-      "choose an editing model that is served, e.g. --editor Qwen/Qwen-Image-Edit (fal-ai, replicate, wavespeed) or black-forest-labs/FLUX.1-Kontext-dev; or deploy it on an Inference Endpoint and pass --editor-url",
-      data,
-    );
+    const fix = "choose an editing model that is served, e.g. --editor Qwen/Qwen-Image-Edit (fal-ai, replicate, wavespeed) or black-forest-labs/FLUX.1-Kontext-dev; or deploy it on an Inference Endpoint and pass --editor-url";
+    return fail(base, "service", `${model} is not served for image editing by any Inference Provider${unusable}`, fix, data);
   }
   const list = usable.map((entry) => `${entry.provider} (${entry.task}${entry.status === "staging" ? ", staging" : ""})`).join(", ");
   if (pinned !== undefined && !usable.some((entry) => entry.provider === pinned)) {
-    return fail(
-      base,
-      "service",
-      `${model} is not served for editing by ${pinned}; it is by ${list}`,
-      `use --editor-provider auto or one of: ${usable.map((entry) => entry.provider).join(", ")}`,
-      data,
-    );
+    return fail(base, "service", `${model} is not served for editing by ${pinned}; it is by ${list}`, `use --editor-provider auto or one of: ${usable.map((entry) => entry.provider).join(", ")}`, data);
   }
   const route = routeOrUndefined(model, pinned ?? "auto", entries);
   const how = pinned !== undefined ? `pinned to ${pinned}` : `auto picks ${route?.provider ?? "?"}`;

@@ -1,19 +1,15 @@
 // The program itself: a recent enough Node, and a sharp that can write the output formats.
-import { type DoctorCheck, fail, ok, warn } from "./types.js";
+import { fail, ok, warn, type DoctorCheck } from "./types.js";
 import { firstLine } from "./http.js";
 
 const MIN_NODE_MAJOR = 20;
 
 export function checkNode(version: string): DoctorCheck {
-  const major = Number(/^v?(\d+)/.exec(version)?.[1] ?? Number.NaN);
   const base = { id: "node", label: "Node.js" } as const;
-  if (major >= MIN_NODE_MAJOR) return ok(base, `v${version.replace(/^v/, "")}`);
-  return fail(
-    base,
-    "config",
-    `v${version.replace(/^v/, "")} is too old: reasonedit needs Node.js ${MIN_NODE_MAJOR} or later`,
-    `install Node.js ${MIN_NODE_MAJOR} LTS or later (https://nodejs.org, or \`nvm install ${MIN_NODE_MAJOR}\`)`,
-  );
+  const major = Number(/^v?(\d+)/.exec(version)?.[1] ?? Number.NaN);
+  const shown = `v${version.replace(/^v/, "")}`;
+  if (major >= MIN_NODE_MAJOR) return ok(base, shown);
+  return fail(base, "config", `${shown} is too old: reasonedit needs Node.js ${MIN_NODE_MAJOR} or later`, `install Node.js ${MIN_NODE_MAJOR} LTS or later (https://nodejs.org, or \`nvm install ${MIN_NODE_MAJOR}\`)`);
 }
 
 export async function checkSharp(): Promise<DoctorCheck> {
@@ -30,29 +26,15 @@ export async function checkSharp(): Promise<DoctorCheck> {
     const detail = `${versions.sharp ?? "?"}, libvips ${versions.vips ?? "?"}; writes ${writes.join(", ") || "nothing"}`;
     const data = { sharp: versions.sharp ?? null, vips: versions.vips ?? null, output_formats: writes };
     if (!writable[OUTPUT_FORMATS.indexOf("png")]) {
-      return fail(
-        base,
-        "config",
-        detail,
-        "reinstall sharp with its prebuilt libvips: `npm rebuild sharp` (https://sharp.pixelplumbing.com/install)",
-        data,
-      );
+      return fail(base, "config", detail, "reinstall sharp with its prebuilt libvips: `npm rebuild sharp` (https://sharp.pixelplumbing.com/install)", data);
     }
     if (missing.length > 0) {
-      return warn(
-        base,
-        `${detail}; cannot write ${missing.join(", ")}`,
-        `results can still be written as ${writes.join(", ")}; for ${missing.join(", ")}, reinstall sharp with its prebuilt libvips (\`npm rebuild sharp\`)`,
-        data,
-      );
+      const fix = `results can still be written as ${writes.join(", ")}; for ${missing.join(", ")}, reinstall sharp with its prebuilt libvips (\`npm rebuild sharp\`)`;
+      return warn(base, `${detail}; cannot write ${missing.join(", ")}`, fix, data);
     }
     return ok(base, detail, data);
   } catch (error) {
-    return fail(
-      base,
-      "config",
-      `cannot load sharp: ${firstLine(error)}`,
-      "reinstall it for this platform: `npm rebuild sharp` or `npm install --include=optional sharp` (https://sharp.pixelplumbing.com/install)",
-    );
+    const fix = "reinstall it for this platform: `npm rebuild sharp` or `npm install --include=optional sharp` (https://sharp.pixelplumbing.com/install)";
+    return fail(base, "config", `cannot load sharp: ${firstLine(error)}`, fix);
   }
 }

@@ -1,6 +1,6 @@
 // The proxy every hosted call goes through, as the environment sets it (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
 import { describeProxy, proxyFromEnv } from "../../providers/proxy.js";
-import { type DoctorCheck, ok } from "./types.js";
+import { ok, type DoctorCheck } from "./types.js";
 
 export function checkProxy(env: Record<string, string | undefined>): DoctorCheck {
   const base = { id: "proxy", label: "proxy" } as const;

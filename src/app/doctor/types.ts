@@ -19,29 +19,31 @@ export interface DoctorCheck {
   data?: Record<string, unknown>;
 }
 
-/** Which check a result is: its id and the label the table shows. */
-export interface CheckBase {
-  id: CheckId;
-  label: string;
-}
-
+/** Which check a result is for. */
+export type CheckBase = Pick<DoctorCheck, "id" | "label">;
 type CheckData = Record<string, unknown> | undefined;
-const withData = (data: CheckData) => (data === undefined ? {} : { data });
 
+/** The four kinds of result, so each check reads as a list of cases. */
 export function ok(base: CheckBase, detail: string, data?: CheckData): DoctorCheck {
-  return { ...base, status: "ok", detail, ...withData(data) };
-}
-
-export function skip(base: CheckBase, detail: string, data?: CheckData): DoctorCheck {
-  return { ...base, status: "skip", detail, ...withData(data) };
+  return withData({ ...base, status: "ok", detail }, data);
 }
 
 export function warn(base: CheckBase, detail: string, fix: string, data?: CheckData): DoctorCheck {
-  return { ...base, status: "warn", detail, fix, ...withData(data) };
+  return withData({ ...base, status: "warn", detail, fix }, data);
 }
 
 export function fail(base: CheckBase, kind: ProblemKind, detail: string, fix: string, data?: CheckData): DoctorCheck {
-  return { ...base, status: "fail", kind, detail, fix, ...withData(data) };
+  return withData({ ...base, status: "fail", kind, detail, fix }, data);
+}
+
+export function skip(base: CheckBase, detail: string, data?: CheckData): DoctorCheck {
+  return withData({ ...base, status: "skip", detail }, data);
+}
+
+/** A check without data has no `data` key at all (not `data: undefined`), as --json shows it. */
+function withData(check: DoctorCheck, data: CheckData): DoctorCheck {
+  if (data !== undefined) check.data = data;
+  return check;
 }
 
 export interface DoctorReport {
