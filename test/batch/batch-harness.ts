@@ -1,12 +1,14 @@
 // Shared set-up for batch tests: a loopback fake that answers every reasoning step with "success",
 // spreads transient faults over the calls, and counts successful edits per item; small input images;
 // manifests; the runner in process; the built CLI in a child process.
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import sharp from "sharp";
+import { afterEach, beforeEach } from "vitest";
 import { createServices } from "../../src/app/services.js";
 import { resolveSettings, type SettingsInput } from "../../src/config/settings.js";
 import { silentLogger } from "../../src/logging.js";
@@ -15,10 +17,10 @@ import { SharedThrottle } from "../../src/providers/throttle.js";
 import { runBatch, type BatchOutcome, type BatchRequest } from "../../src/batch/run-batch.js";
 import type { ResultLine } from "../../src/batch/result-line.js";
 import type { ImageLoader } from "../../src/batch/image-pool.js";
+import { cleanEnv, spawnCli, type CliResult } from "../support/run-cli.js";
 import { fault, startFakeProviders, tintedCopy, type EditInput, type Fault, type FakeProviders } from "../fakes/fake-providers.mjs";
 
 export const ROOT = path.join(import.meta.dirname, "..", "..");
-export const BIN = path.join(ROOT, "dist", "src", "bin.js");
 
 /** Every item's instruction names it, so the edit prompt (think echoes it) tells which item an edit is for. */
 export const instructionFor = (id: string) => `paint ⟪${id}⟫ red`;
@@ -227,29 +229,59 @@ export interface ChildRun {
   /** Result lines parsed so far (live). */
   lines: ResultLine[];
   stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once `condition` holds, re-checked whenever the child writes; rejects if it exits first. */
+  until: (condition: () => boolean) => Promise<void>;
+  exited: Promise<CliResult>;
 }
 
-/** Runs `reasonedit batch …` from the build in a child process, with no token in its environment. */
-export function spawnBatch(args: string[], options: { cwd: string; stdin?: string } = { cwd: ROOT }): ChildRun {
-  const env = { ...process.env, HF_TOKEN: "", XDG_CACHE_HOME: path.join(options.cwd, ".cache"), XDG_STATE_HOME: path.join(options.cwd, ".state") };
-  const child = spawn(process.execPath, [BIN, "batch", ...args], { cwd: options.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+/** Runs `reasonedit batch …` from the build in a child process, with a clean environment (no token), state and cache in `cwd`. */
+export function spawnBatch(args: string[], options: { cwd: string; stdin?: string | Readable } = { cwd: ROOT }): ChildRun {
+  const env = { ...cleanEnv(options.cwd), XDG_CACHE_HOME: path.join(options.cwd, ".cache"), XDG_STATE_HOME: path.join(options.cwd, ".state") };
+  const run = spawnCli(["batch", ...args], { cwd: options.cwd, env, stdin: options.stdin ?? "" });
   const lines: ResultLine[] = [];
-  let stdoutBuffer = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-    stdoutBuffer += chunk;
-    for (let newline = stdoutBuffer.indexOf("\n"); newline >= 0; newline = stdoutBuffer.indexOf("\n")) {
-      lines.push(JSON.parse(stdoutBuffer.slice(0, newline)) as ResultLine);
-      stdoutBuffer = stdoutBuffer.slice(newline + 1);
-    }
-  });
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => void (stderr += chunk));
-  child.stdin!.end(options.stdin ?? "");
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
-  return { child, lines, stderr: () => stderr, exited };
+  let parsed = 0;
+  // Parsed on demand from the live stdout, so `lines` is current whenever a test (or an `until` condition) reads it.
+  const refresh = () => {
+    const text = run.stdout();
+    const complete = text.lastIndexOf("\n") + 1;
+    if (complete <= parsed) return;
+    for (const line of text.slice(parsed, complete).split("\n").filter(Boolean)) lines.push(JSON.parse(line) as ResultLine);
+    parsed = complete;
+  };
+  run.child.stdout!.on("data", refresh);
+  const exited = run.exited.then((result) => (refresh(), result));
+  return { child: run.child, lines, stderr: run.stderr, until: (condition) => run.until(() => (refresh(), condition())), exited };
 }
 
+/** The per-test set-up of the batch CLI tests: a fresh batch fake and a temp folder, both gone after the test. */
+export function useBatchSandbox(plan?: FaultPlan): { readonly fake: BatchFake; readonly dir: string } {
+  let fake: BatchFake | undefined;
+  let dir: string | undefined;
+  beforeEach(async () => {
+    fake = await startBatchFake(plan);
+    dir = await tempDir();
+  });
+  afterEach(async () => {
+    await fake?.close();
+    if (dir) await removeDir(dir);
+  });
+  return {
+    get fake() {
+      if (!fake) throw new Error("the batch sandbox starts in beforeEach");
+      return fake;
+    },
+    get dir() {
+      if (!dir) throw new Error("the batch sandbox starts in beforeEach");
+      return dir;
+    },
+  };
+}
+
+/**
+ * Polls `condition` (every 10 ms, up to `limitMs`) for a state nothing announces: what another process does in
+ * /proc, for instance. A state the fake or the child's output changes has a gate instead (fake.received/idle,
+ * run.until).
+ */
 export async function waitUntil(condition: () => boolean, limitMs = 20_000): Promise<void> {
   const end = Date.now() + limitMs;
   while (!condition()) {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BatchTally, batchExitCode } from "../../src/batch/batch-tally.js";
 import { errorLine, NO_CALLS, type ResultLine } from "../../src/batch/result-line.js";
 import { createProgress, describeProgress } from "../../src/batch/progress.js";
@@ -35,11 +35,16 @@ describe("progress", () => {
   it("prints a plain line now and then when stderr is not a terminal, and nothing with -q", async () => {
     const written: string[] = [];
     const stream = { write: (text: string) => written.push(text) } as unknown as NodeJS.WritableStream;
-    const progress = createProgress({ mode: "lines", stream, intervalMs: 5 });
-    progress.setTotal(4);
-    progress.update(tallyOf([ok("accepted"), failed("input_missing")]));
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    progress.stop();
+    vi.useFakeTimers();
+    try {
+      const progress = createProgress({ mode: "lines", stream, intervalMs: 5 });
+      progress.setTotal(4);
+      progress.update(tallyOf([ok("accepted"), failed("input_missing")]));
+      vi.advanceTimersByTime(30);
+      progress.stop();
+    } finally {
+      vi.useRealTimers();
+    }
     expect(written).toHaveLength(1);
     expect(written[0]).toMatch(/^batch: 2\/4 done \(1 accepted, 0 not accepted, 1 error\), [\d.]+\/min, ETA \d+s\n$/);
 

@@ -1,13 +1,15 @@
 // Hostile manifests against the built bin: ids that are paths, symlinks out of --out-dir, rows of 600 MB,
 // images that are FIFOs or devices, and signals while an item hangs. Finished work is never lost.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ResultLine } from "../../src/batch/result-line.js";
 import { fault } from "../fakes/fake-providers.mjs";
-import { BIN, goodRows, instructionFor, removeDir, spawnBatch, startBatchFake, tempDir, waitUntil, writeJsonl, type BatchFake } from "./batch-harness.js";
+import { goodRows, instructionFor, removeDir, spawnBatch, startBatchFake, tempDir, waitUntil, writeJsonl, type BatchFake } from "./batch-harness.js";
+import { watchPeakRss } from "../support/peak-rss.js";
 
 let fake: BatchFake;
 let dir: string;
@@ -113,23 +115,6 @@ describe("symlinks inside --out-dir", () => {
   });
 });
 
-/** Peak resident memory of a running child, from /proc (Linux), polled until it exits. */
-function watchPeakRss(pid: number): () => number {
-  let peak = 0;
-  const timer = setInterval(() => {
-    try {
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (hwm) peak = Math.max(peak, Number(hwm[1]) * 1024);
-    } catch {
-      // exited
-    }
-  }, 20);
-  return () => {
-    clearInterval(timer);
-    return peak;
-  };
-}
-
 const MB = 1024 * 1024;
 
 /** Whether one of the process's threads is blocked opening a FIFO (its wchan, in /proc on Linux). */
@@ -148,26 +133,16 @@ const onLinux = existsSync("/proc/self/status");
 
 /** Runs a batch on stdin, fed `head`, then `hugeBytes` of filler, then `tail`, without holding it all anywhere. */
 async function batchOnStdin(head: string, hugeBytes: number, tail: string) {
-  const child = spawn(process.execPath, [BIN, "batch", "-", "--out-dir", "out", ...modelFlags()], {
-    cwd: dir,
-    env: { ...process.env, HF_TOKEN: "", XDG_STATE_HOME: path.join(dir, ".state") },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  const peakRss = watchPeakRss(child.pid!);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => void (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => void (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   const filler = Buffer.alloc(MB, "a");
-  const write = (chunk: Buffer | string) => new Promise<void>((resolve) => (child.stdin.write(chunk) ? resolve() : child.stdin.once("drain", resolve)));
-  child.stdin.on("error", () => undefined);
-  await write(head);
-  for (let sent = 0; sent < hugeBytes; sent += MB) await write(filler);
-  await write(tail);
-  child.stdin.end();
-  const code = await exited;
-  return { code, lines: stdout.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as ResultLine), stderr, peakRss: peakRss() };
+  function* chunks() {
+    yield head;
+    for (let sent = 0; sent < hugeBytes; sent += MB) yield filler;
+    yield tail;
+  }
+  const run = spawnBatch(["-", "--out-dir", "out", ...modelFlags()], { cwd: dir, stdin: Readable.from(chunks()) });
+  const peakRss = watchPeakRss(run.child.pid!);
+  const { code } = await run.exited;
+  return { code, lines: run.lines, stderr: run.stderr(), peakRss: peakRss() };
 }
 
 describe("rows of 600 MB", () => {
@@ -226,9 +201,9 @@ describe("signals", () => {
     await writeJsonl(path.join(dir, "m.jsonl"), rows);
     fake.fake.fail("edit", fault.hang());
     const run = spawnBatch(["m.jsonl", "--out-dir", "out", "-j", "1", "--timeout", "600", ...modelFlags()], { cwd: dir });
-    await waitUntil(() => fake.fake.inFlight() > 0 && fake.fake.requestsOf("edit").length > 0);
+    await fake.fake.until(() => fake.fake.inFlight() > 0 && fake.fake.requestsOf("edit").length > 0);
     run.child.kill("SIGTERM");
-    await waitUntil(() => /no new items will start/.test(run.stderr()));
+    await run.until(() => /no new items will start/.test(run.stderr()));
     run.child.kill("SIGTERM");
     const { code } = await run.exited;
     expect(code).toBe(130);
@@ -247,9 +222,7 @@ describe("signals", () => {
     await waitUntil(() => blockedOnFifo(run.child.pid!), 30_000); // past start-up (the handlers are in place), stuck
     for (const expected of [/no new items will start/, /aborting the items in flight/]) {
       run.child.kill("SIGTERM");
-      await waitUntil(() => expected.test(run.stderr()), 5_000).catch(() => {
-        throw new Error(`no ${expected} in stderr: ${run.stderr()}`);
-      });
+      await run.until(() => expected.test(run.stderr()));
     }
     const sent = Date.now();
     run.child.kill("SIGTERM");

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readRunRecord } from "../../src/runs/run-folder.js";
 import type { ResultLine } from "../../src/batch/result-line.js";
 import { fault } from "../fakes/fake-providers.mjs";
-import { goodRows, instructionFor, removeDir, runInProcess, startBatchFake, tempDir, waitUntil, writeImage, writeJsonl, type BatchFake } from "./batch-harness.js";
+import { goodRows, instructionFor, removeDir, runInProcess, startBatchFake, tempDir, writeImage, writeJsonl, type BatchFake } from "./batch-harness.js";
 
 let fake: BatchFake;
 let dir: string;
@@ -226,7 +226,7 @@ describe("Ctrl-C", () => {
     const stop = new AbortController();
     const abort = new AbortController();
     const running = runInProcess({ manifest, outDir: path.join(dir, "out"), fake, stop: stop.signal, abort: abort.signal, batch: { concurrency: 2 } });
-    await waitUntil(() => fake.fake.requestsOf("edit").length >= 2);
+    await fake.fake.received("edit", 2);
     stop.abort();
     const { lines, outcome } = await running;
 
@@ -239,7 +239,7 @@ describe("Ctrl-C", () => {
     const again = new AbortController();
     const stopAgain = new AbortController();
     const second = runInProcess({ manifest, outDir: path.join(dir, "out"), fake, stop: stopAgain.signal, abort: again.signal, batch: { concurrency: 2, resume: "skip-finished-and-errors" } });
-    await waitUntil(() => fake.fake.inFlight() >= 2 && fake.fake.requestsOf("edit").length >= 4);
+    await fake.fake.until(() => fake.fake.inFlight() >= 2 && fake.fake.requestsOf("edit").length >= 4);
     stopAgain.abort();
     again.abort();
     const aborted = await second;

@@ -56,22 +56,6 @@ export function askAbout(text: string, image: Uint8Array = new Uint8Array([1, 2,
   };
 }
 
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 /** A fresh temp folder per test, removed after it. */
 export function useTempDirs(): () => Promise<string> {
   const made: string[] = [];

@@ -6,7 +6,8 @@ import { cachingChatModel } from "../../src/cache/caching-chat-model.js";
 import { chatCallKey, hashCallKey } from "../../src/cache/cache-key.js";
 import { ReasonEditError } from "../../src/errors.js";
 import type { ChatRequest, ChatResponse } from "../../src/providers/chat-model.js";
-import { RecordingChatModel, askAbout, dataUrl, deferred, useTempDirs } from "./cache-doubles.js";
+import { RecordingChatModel, askAbout, dataUrl, useTempDirs } from "./cache-doubles.js";
+import { deferred } from "../support/gate.js";
 
 const makeDir = useTempDirs();
 
@@ -163,8 +164,8 @@ describe("cachingChatModel", () => {
     const { model } = await setup("read-write", inner);
 
     const answers = Promise.all([1, 2, 3].map(() => model.complete(askAbout("describe"))));
+    // The three callers join the flight synchronously, inside complete(); the gate holds the one call open meanwhile.
     await vi.waitFor(() => expect(inner.calls).toHaveLength(1));
-    await new Promise((resolve) => setTimeout(resolve, 10)); // let the other callers arrive while the call is open
     gate.resolve({ text: "shared", usage: { prompt: 1, completion: 1, total: 2 } });
     const [first, second, third] = await answers;
 

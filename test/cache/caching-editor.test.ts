@@ -7,7 +7,8 @@ import { CallCache, type CacheMode } from "../../src/cache/call-cache.js";
 import { cachingEditor } from "../../src/cache/caching-editor.js";
 import { ReasonEditError } from "../../src/errors.js";
 import type { EditOutcome, EditRequest } from "../../src/loop/types.js";
-import { RecordingEditor, deferred, picture, useTempDirs } from "./cache-doubles.js";
+import { RecordingEditor, picture, useTempDirs } from "./cache-doubles.js";
+import { deferred } from "../support/gate.js";
 
 const makeDir = useTempDirs();
 const EDITOR_ID = "Qwen/Qwen-Image-Edit@fal-ai";

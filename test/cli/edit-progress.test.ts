@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
 import { reasoningResponder } from "../fakes/reasoning-responder.mjs";
-import { BIN, cleanEnv, makeTempHome, runCli } from "./run-cli.js";
+import { BIN, cleanEnv, makeTempHome, runCli } from "../support/run-cli.js";
+import { expectExit } from "../support/assertions.js";
 
 const ROUTED_BIN = new URL("../fakes/routed-bin.mjs", import.meta.url).pathname;
 
@@ -33,7 +34,7 @@ const urls = () => ["--mllm-url", `${fake.url}/v1`, "--editor-url", fake.url, "-
 describe("progress of one edit", () => {
   it("prints timestamped step lines in order, naming where each call went, when stderr is not a terminal", async () => {
     const result = await runCli(["edit", "cat.png", "make it snow", ...urls()], { cwd: home.dir, env: cleanEnv(home.dir) });
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     const lines = result.stderr.split("\n").filter((line) => /^\d\d:\d\d:\d\d /.test(line));
     const host = new URL(fake.url).host;
     const starts = lines.filter((line) => line.includes(`via ${host}`)).map((line) => line.replace(/^\S+ /, "").replace(/ \(.*$/, ""));
@@ -51,7 +52,7 @@ describe("progress of one edit", () => {
 
   it("prints nothing but the result with -q", async () => {
     const result = await runCli(["edit", "cat.png", "make it snow", "-q", ...urls()], { cwd: home.dir, env: cleanEnv(home.dir) });
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     expect(result.stderr).toBe("");
   });
 
@@ -93,7 +94,7 @@ describe("progress of one edit on hosted routes", () => {
   const args = ["edit", "cat.png", "make it snow", "--max-retries", "0", "--seed", "7"];
 
   it("names the provider auto resolved to and fal's queue position in the step lines", async () => {
-    const result = await runCli(args, { cwd: home.dir, env: hostedEnv(), bin: ROUTED_BIN });
+    const result = await runCli(args, { cwd: home.dir, env: hostedEnv(), launcher: ROUTED_BIN });
     expect(result.code).toBe(0);
     const steps = result.stderr.split("\n").filter((line) => /^\d\d:\d\d:\d\d /.test(line)).map((line) => line.replace(/^\S+ /, ""));
     const mllm = "Qwen3-VL-235B-A22B-Instruct";

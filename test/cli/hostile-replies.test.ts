@@ -1,32 +1,20 @@
 // Replies that have a size, from the built bin: a chat answer or an edited image far too large, or a 200 body that
 // never ends, is refused while it streams: bounded time, bounded memory, exit 4, nothing cached, nothing retried.
-import { copyFileSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { fault, startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
-import { cleanEnv, makeTempHome, runCli, type CliResult } from "./run-cli.js";
+import { describe, expect, it } from "vitest";
+import { fault } from "../fakes/fake-providers.mjs";
+import { expectExit } from "../support/assertions.js";
+import { useCliSandbox } from "../support/cli-sandbox.js";
+import type { CliResult } from "../support/run-cli.js";
+import { watchPeakRss } from "../support/peak-rss.js";
 
-const FIXTURE = new URL("../../fixtures/chelsea.png", import.meta.url);
 const MB = 1024 * 1024;
 /** The start of an OpenAI-style chat answer whose content string then goes on and on. */
 const CHAT_PREFIX = '{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"';
 const PNG_SIGNATURE = "\u0089PNG\r\n\u001a\n";
 
-let fake: FakeProviders;
-let home: { dir: string; cleanup: () => void };
-
-beforeAll(async () => {
-  fake = await startFakeProviders();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => {
-  home = makeTempHome();
-  copyFileSync(FIXTURE, join(home.dir, "cat.png"));
-  fake.requests.length = 0;
-});
-afterEach(() => home.cleanup());
+const sandbox = useCliSandbox();
 
 interface TimedRun extends CliResult {
   elapsedMs: number;
@@ -34,19 +22,16 @@ interface TimedRun extends CliResult {
 }
 
 async function edit(extra: string[] = []): Promise<TimedRun> {
-  const flags = ["--mllm-url", `${fake.url}/v1`, "--editor-url", fake.url, "--seed", "7", ...extra];
+  const flags = ["--mllm-url", `${sandbox.fake.url}/v1`, "--editor-url", sandbox.fake.url, "--seed", "7", ...extra];
   const started = Date.now();
-  let stopWatching = () => 0;
-  const result = await runCli(["edit", "cat.png", "make it snow", ...flags], {
-    cwd: home.dir,
-    env: cleanEnv(home.dir),
-    onSpawn: (child) => (stopWatching = watchPeakRss(child.pid!)),
-  });
+  const run = sandbox.spawn(["edit", "cat.png", "make it snow", ...flags]);
+  const stopWatching = watchPeakRss(run.child.pid!);
+  const result = await run.exited;
   return { ...result, elapsedMs: Date.now() - started, peakRss: stopWatching() };
 }
 
 function calls(kind: "chat" | "edit"): number {
-  return fake.requests.filter((request) => request.kind === kind).length;
+  return sandbox.fake.requests.filter((request) => request.kind === kind).length;
 }
 
 /** Bytes under the cache folder: an answer refused for its size must not be kept. */
@@ -57,7 +42,7 @@ function cachedBytes(): number {
       return sum + (entry.isDirectory() ? walk(path) : statSync(path).size);
     }, 0);
   try {
-    return walk(join(home.dir, "cache"));
+    return walk(join(sandbox.home, "cache"));
   } catch {
     return 0;
   }
@@ -65,9 +50,9 @@ function cachedBytes(): number {
 
 describe("replies that are hard to read", () => {
   it("reads 60,000 unbalanced braces from every step in bounded time: each an invalid reply, never a hang", async () => {
-    fake.setChat(() => "{".repeat(60_000));
+    sandbox.fake.setChat(() => "{".repeat(60_000));
     const result = await edit(["--rounds", "2"]);
-    expect(result.code).toBe(3);
+    expectExit(result, 3);
     expect(result.stderr).toMatch(/think: .* was not valid after one corrective re-ask: the reply held no JSON object/);
     expect(result.stderr).not.toMatch(/internal error/);
     expect(result.elapsedMs).toBeLessThan(15_000);
@@ -78,10 +63,10 @@ describe("replies that are hard to read", () => {
 
 describe("oversized and endless replies", () => {
   it("refuses a 50 MB chat answer that says its size up front, without reading it or asking again", async () => {
-    fake.fail("chat", fault.flood({ prefix: CHAT_PREFIX, totalBytes: 50 * MB, declareLength: true }));
+    sandbox.fake.fail("chat", fault.flood({ prefix: CHAT_PREFIX, totalBytes: 50 * MB, declareLength: true }));
     const result = await edit();
     expect(result.stderr).toMatch(/sent an answer larger than 8 MB; it was refused/);
-    expect(result.code).toBe(4);
+    expectExit(result, 4);
     expect(calls("chat")).toBe(1);
     expect(calls("edit")).toBe(0);
     expect(cachedBytes()).toBeLessThan(MB);
@@ -89,57 +74,41 @@ describe("oversized and endless replies", () => {
   });
 
   it("refuses a 50 MB chat answer sent without a length once 8 MB have streamed, in bounded memory", async () => {
-    fake.fail("chat", fault.flood({ prefix: CHAT_PREFIX, totalBytes: 50 * MB }));
+    sandbox.fake.fail("chat", fault.flood({ prefix: CHAT_PREFIX, totalBytes: 50 * MB }));
     const result = await edit();
     expect(result.stderr).toMatch(/sent an answer larger than 8 MB; it was refused/);
-    expect(result.code).toBe(4);
+    expectExit(result, 4);
     expect(calls("chat")).toBe(1);
     expect(cachedBytes()).toBeLessThan(MB);
     expect(result.peakRss).toBeLessThan(300 * MB);
   });
 
   it("ends a chat answer that trickles forever at --timeout: the deadline counts the whole body", async () => {
-    fake.fail("chat", fault.flood({ prefix: CHAT_PREFIX, chunkBytes: 1024, intervalMs: 50 }));
+    sandbox.fake.fail("chat", fault.flood({ prefix: CHAT_PREFIX, chunkBytes: 1024, intervalMs: 50 }));
     const result = await edit(["--timeout", "2", "--max-retries", "0"]);
     expect(result.stderr).toMatch(/did not answer within 2 s/);
-    expect(result.code).toBe(4);
+    expectExit(result, 4);
     expect(result.elapsedMs).toBeLessThan(12_000);
     expect(calls("edit")).toBe(0);
   });
 
   it("refuses an edited image that never ends at the image cap, in bounded memory, with one editor call", async () => {
-    fake.fail("edit", fault.flood({ contentType: "image/png", prefix: PNG_SIGNATURE, fill: "\u0000", chunkBytes: MB }));
+    sandbox.fake.fail("edit", fault.flood({ contentType: "image/png", prefix: PNG_SIGNATURE, fill: "\u0000", chunkBytes: MB }));
     const result = await edit(["--no-think", "--no-reflect"]);
     expect(result.stderr).toMatch(/sent an answer larger than 256 MB; it was refused/);
-    expect(result.code).toBe(4);
+    expectExit(result, 4);
     expect(calls("edit")).toBe(1);
     expect(result.peakRss).toBeLessThan(600 * MB); // the 256 MB cap plus the process
-    expect(readdirSync(home.dir)).not.toContain("cat.edited.png");
+    expect(readdirSync(sandbox.home)).not.toContain("cat.edited.png");
   }, 60_000);
 
   it("ends an edited image that trickles forever at --timeout", async () => {
-    fake.fail("edit", fault.flood({ contentType: "image/png", prefix: PNG_SIGNATURE, chunkBytes: 512, intervalMs: 50 }));
+    sandbox.fake.fail("edit", fault.flood({ contentType: "image/png", prefix: PNG_SIGNATURE, chunkBytes: 512, intervalMs: 50 }));
     const result = await edit(["--no-think", "--no-reflect", "--timeout", "2", "--max-retries", "0"]);
     expect(result.stderr).toMatch(/did not answer within 2 s/);
-    expect(result.code).toBe(4);
+    expectExit(result, 4);
     expect(result.elapsedMs).toBeLessThan(12_000);
-    expect(readdirSync(home.dir)).not.toContain("cat.edited.png");
+    expect(readdirSync(sandbox.home)).not.toContain("cat.edited.png");
   });
 });
 
-/** Peak resident memory of a running child, from /proc (Linux), polled until it exits. */
-function watchPeakRss(pid: number): () => number {
-  let peak = 0;
-  const timer = setInterval(() => {
-    try {
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (hwm) peak = Math.max(peak, Number(hwm[1]) * 1024);
-    } catch {
-      // exited
-    }
-  }, 20);
-  return () => {
-    clearInterval(timer);
-    return peak;
-  };
-}

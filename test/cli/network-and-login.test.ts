@@ -7,7 +7,8 @@ import sharp from "sharp";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
 import { reasoningResponder } from "../fakes/reasoning-responder.mjs";
-import { cleanEnv, makeTempHome, runCli } from "./run-cli.js";
+import { cleanEnv, makeTempHome, runCli } from "../support/run-cli.js";
+import { expectExit } from "../support/assertions.js";
 
 const LOGIN_TOKEN = "hf_loginTokenFromHfAuthLogin123456";
 
@@ -51,11 +52,11 @@ afterEach(async () => {
 describe("proxies", () => {
   it("sends the Hub lookups through HTTPS_PROXY, and doctor says which proxy is in use", async () => {
     const result = await runCli(["doctor", "--json"], { cwd: home.dir, env: cleanEnv(home.dir, { HF_TOKEN: "hf_doctorProxyToken123", HTTPS_PROXY: proxy.url }) });
-    const report = JSON.parse(result.stdout.toString("utf8")) as { checks: Array<{ id: string; status: string; detail: string }> };
+    const report = JSON.parse(result.stdout) as { checks: Array<{ id: string; status: string; detail: string }> };
     const proxyCheck = report.checks.find((check) => check.id === "proxy");
     expect(proxyCheck?.detail).toBe(`https via ${proxy.url}: every hosted call, Hub lookup and image URL uses it`);
     expect(proxy.lines).toContain("CONNECT huggingface.co:443");
-    expect(result.code).toBe(4); // the proxy refused the tunnels: a service problem, not a bug
+    expectExit(result, 4); // the proxy refused the tunnels: a service problem, not a bug
   });
 
   it("fetches an image URL through HTTP_PROXY and keeps NO_PROXY hosts direct", async () => {
@@ -64,7 +65,7 @@ describe("proxies", () => {
       { cwd: home.dir, env: cleanEnv(home.dir, { HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" }) },
     );
     expect(result.stderr).toContain("accepted");
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     expect(proxy.lines).toEqual(["GET http://images.example/cat.png"]);
     expect(fake.requestsOf("chat").length).toBeGreaterThan(0); // the local servers were reached directly
   });
@@ -86,11 +87,11 @@ describe("the login token", () => {
     mkdirSync(hfHome, { recursive: true });
     writeFileSync(join(hfHome, "token"), `${LOGIN_TOKEN}\n`);
     const result = await runCli(["doctor", "--json"], { cwd: home.dir, env: cleanEnv(home.dir, { HF_HOME: hfHome, HTTPS_PROXY: proxy.url }) });
-    const report = JSON.parse(result.stdout.toString("utf8")) as { checks: Array<{ id: string; detail: string }> };
+    const report = JSON.parse(result.stdout) as { checks: Array<{ id: string; detail: string }> };
     expect(report.checks.find((check) => check.id === "token")?.detail).toBe(
       `set in the login token file ${join(hfHome, "token")} (hf auth login), a Hugging Face token: calls go through the router (huggingface.co)`,
     );
-    expect(`${result.stdout.toString("utf8")}${result.stderr}`).not.toContain(LOGIN_TOKEN);
+    expect(`${result.stdout}${result.stderr}`).not.toContain(LOGIN_TOKEN);
   });
 
   it("prefers $HF_TOKEN_PATH, and still asks for a token when there is none", async () => {
@@ -98,11 +99,11 @@ describe("the login token", () => {
     mkdirSync(join(home.dir, "elsewhere"));
     writeFileSync(tokenPath, LOGIN_TOKEN);
     const found = await runCli(["doctor", "--json"], { cwd: home.dir, env: cleanEnv(home.dir, { HF_TOKEN_PATH: tokenPath, HTTPS_PROXY: proxy.url }) });
-    expect(found.stdout.toString("utf8")).toContain(`the login token file ${tokenPath}`);
+    expect(found.stdout).toContain(`the login token file ${tokenPath}`);
 
     await sharp({ create: { width: 8, height: 8, channels: 3, background: "#808080" } }).png().toFile(join(home.dir, "cat.png"));
     const missing = await runCli(["edit", "cat.png", "make it snow"], { cwd: home.dir, env: cleanEnv(home.dir) });
-    expect(missing.code).toBe(2);
+    expectExit(missing, 2);
     expect(missing.stderr).toContain("hf auth login");
   });
 });

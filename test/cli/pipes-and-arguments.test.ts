@@ -6,8 +6,9 @@ import sharp from "sharp";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
 import { reasoningResponder, stepOf } from "../fakes/reasoning-responder.mjs";
-import { BIN, goodRows, removeDir, spawnBatch, startBatchFake, tempDir, writeImage, writeJsonl, type BatchFake } from "../batch/batch-harness.js";
-import { cleanEnv, runCli } from "./run-cli.js";
+import { goodRows, removeDir, spawnBatch, startBatchFake, tempDir, writeImage, writeJsonl, type BatchFake } from "../batch/batch-harness.js";
+import { BIN, cleanEnv, runCli } from "../support/run-cli.js";
+import { expectExit } from "../support/assertions.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -56,7 +57,7 @@ describe("a pipe closed early", () => {
     const run = await piped(["batch", "manifest.jsonl", "--out-dir", "out", "-j", "2", ...flags()], "head -1", env);
     expect(run.stdout.trim().split("\n")).toHaveLength(1);
     expect(JSON.parse(run.stdout)).toMatchObject({ status: "accepted" });
-    expect(run.code).toBe(141);
+    expectExit(run, 141);
     expect(run.stderr).not.toMatch(/EPIPE|internal error|at .*\.js:\d+/);
     expect(run.stderr).toMatch(/stdout was closed/);
     const statuses = recordStatuses(path.join(dir, "out", "runs"));
@@ -69,7 +70,7 @@ describe("a pipe closed early", () => {
     await writeImage(path.join(dir, "a.png"), 3);
     const env = cleanEnv(dir);
     const json = await piped(["edit", "a.png", "paint ⟪a⟫ red", "--json", ...flags()], "true", env);
-    expect(json.code).toBe(141);
+    expectExit(json, 141);
     expect(json.stderr).not.toMatch(/EPIPE|internal error/);
     const bytes = await piped(["edit", "a.png", "paint ⟪a⟫ red", "-o", "-", ...flags()], "head -c 100 >/dev/null", env);
     expect([0, 141]).toContain(bytes.code);
@@ -93,7 +94,7 @@ describe("one image per edit", () => {
     await writeImage(path.join(dir, "b.jpg.png"), 2);
     copyFileSync(path.join(dir, "b.jpg.png"), path.join(dir, "b.jpg"));
     const result = await runCli(["edit", "a.png", "b.jpg", "make it black and white", ...urls()], { cwd: dir, env: cleanEnv(dir) });
-    expect(result.code).toBe(2);
+    expectExit(result, 2);
     expect(result.stderr).toContain("edit takes one image");
     expect(result.stderr).toContain("b.jpg");
     expect(result.stderr).toContain("reasonedit batch a.png b.jpg --instruction 'make it black and white'");
@@ -103,7 +104,7 @@ describe("one image per edit", () => {
   it("still takes an instruction that merely names a file that is no image", async () => {
     await writeImage(path.join(dir, "a.png"), 1);
     const result = await runCli(["edit", "a.png", "README", "style", ...urls()], { cwd: dir, env: cleanEnv(dir) });
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
   });
 });
 
@@ -122,7 +123,7 @@ describe("batch over a glob", () => {
     await writeImage(path.join(dir, "photos", "more", "a.png"), 3);
     await writeImage(path.join(dir, "photos", "notes.png"), 4);
     const run = spawnBatch(["photos/**/*.png", "--instruction", "paint it red", "--out-dir", "out", "-j", "1", "--mllm-url", fake.mllmUrl, "--editor-url", fake.editorUrl, "--no-cache"], { cwd: dir });
-    expect((await run.exited).code).toBe(0);
+    expectExit(await run.exited, 0);
     expect(run.lines.map((line) => line.id)).toEqual(["a", "b", "a-png", "notes"]);
     expect(run.lines.every((line) => line.status === "accepted")).toBe(true);
     expect(existsSync(path.join(dir, "out", "a-png.png"))).toBe(true);
@@ -130,12 +131,12 @@ describe("batch over a glob", () => {
 
   it("says so when a glob matches nothing, or when several manifests are given", async () => {
     const none = spawnBatch(["photos/*.jpg", "--instruction", "x", "--out-dir", "out", "--mllm-url", fake.mllmUrl, "--editor-url", fake.editorUrl], { cwd: dir });
-    expect((await none.exited).code).toBe(2);
+    expectExit(await none.exited, 2);
     expect(none.stderr()).toContain("no file matches photos/*.jpg");
     await writeImage(path.join(dir, "a.png"), 1);
     await writeImage(path.join(dir, "b.png"), 2);
     const two = spawnBatch(["a.png", "b.png", "--out-dir", "out", "--mllm-url", fake.mllmUrl, "--editor-url", fake.editorUrl], { cwd: dir });
-    expect((await two.exited).code).toBe(2);
+    expectExit(await two.exited, 2);
     expect(two.stderr()).toContain("--instruction");
   });
 });
@@ -153,7 +154,7 @@ describe("the MLLM's copy of a thumbnail", () => {
     const input = path.join(dir, "thumb.jpg");
     await sharp(path.resolve("fixtures/chelsea.png")).resize(160, 120, { fit: "fill" }).jpeg().toFile(input);
     const result = await runCli(["edit", "thumb.jpg", "make it snow", "--mllm-url", `${fake.url}/v1`, "--editor-url", fake.url, "--seed", "7"], { cwd: dir, env: cleanEnv(dir) });
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     // All but the change map's heat-map, conclude's third image: a diagram of its own size, not the input's detail.
     const images = fake.requestsOf("chat").flatMap((request) => (stepOf(request.body) === "conclude" ? request.images.slice(0, 2) : request.images));
     expect(images.length).toBeGreaterThan(3);

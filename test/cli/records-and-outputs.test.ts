@@ -10,7 +10,8 @@ import { folderBytes } from "../../src/runs/run-index.js";
 import { startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
 import { reasoningResponder } from "../fakes/reasoning-responder.mjs";
 import { instructionFor, removeDir, spawnBatch, startBatchFake, tempDir, writeJsonl, type BatchFake } from "../batch/batch-harness.js";
-import { cleanEnv, runCli } from "./run-cli.js";
+import { cleanEnv, runCli } from "../support/run-cli.js";
+import { expectExit } from "../support/assertions.js";
 
 const CHELSEA = path.resolve("fixtures/chelsea.png");
 
@@ -54,10 +55,10 @@ describe("single edits: outputs, show and runs", () => {
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/photos/cat.jpg`;
     const fromUrl = await edit([url, "make it snow"]);
-    expect(fromUrl.code).toBe(0);
+    expectExit(fromUrl, 0);
     expect((await sharp(path.join(dir, "cat.edited.jpg")).metadata()).format).toBe("jpeg");
     const fromStdin = await edit(["-", "make it snow"], jpeg);
-    expect(fromStdin.code).toBe(0);
+    expectExit(fromStdin, 0);
     expect((await sharp(path.join(dir, "stdin.edited.jpg")).metadata()).format).toBe("jpeg");
   });
 
@@ -69,34 +70,34 @@ describe("single edits: outputs, show and runs", () => {
     expect((await edit(["second.jpg", "make it rain", "--run-dir", runDir])).code).toBe(0);
 
     const list = await cli(["runs", "list", "--run-dir", runDir]);
-    expect(list.code).toBe(0);
-    const rows = list.stdout.toString("utf8").trim().split("\n");
+    expectExit(list, 0);
+    const rows = list.stdout.trim().split("\n");
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatch(/accepted\s+second\.jpg\s+"make it rain"/);
     expect(rows[1]).toMatch(/first\.jpg\s+"make it snow"/);
-    const json = (await cli(["runs", "list", "--run-dir", runDir, "--json"])).stdout.toString("utf8").trim().split("\n").map((line) => JSON.parse(line));
+    const json = (await cli(["runs", "list", "--run-dir", runDir, "--json"])).stdout.trim().split("\n").map((line) => JSON.parse(line));
     expect(json.map((run) => run.input)).toEqual(["second.jpg", "first.jpg"]);
     expect(json[0]).toMatchObject({ status: "accepted", instruction: "make it rain" });
 
     const id = json[1].id as string;
     const shown = await cli(["show", id.slice(-6), "--run-dir", runDir, "--sheet", "sheet.jpg"]);
-    expect(shown.code).toBe(0);
-    expect(shown.stdout.toString("utf8")).toContain(`run ${id}: accepted`);
+    expectExit(shown, 0);
+    expect(shown.stdout).toContain(`run ${id}: accepted`);
     expect((await sharp(path.join(dir, "sheet.jpg")).metadata()).format).toBe("jpeg");
     expect((await cli(["show", "no-such-run", "--run-dir", runDir])).code).toBe(2);
 
     const old = new Date(Date.now() - 40 * 86_400_000);
     utimesSync(path.join(runDir, id, "run.json"), old, old);
     const pruned = await cli(["runs", "prune", "--older-than", "30d", "--run-dir", runDir]);
-    expect(pruned.code).toBe(0);
-    expect(pruned.stdout.toString("utf8")).toMatch(/^removed 1 run \(\d+(\.\d)? KiB freed\)/);
+    expectExit(pruned, 0);
+    expect(pruned.stdout).toMatch(/^removed 1 run \(\d+(\.\d)? KiB freed\)/);
     expect(readdirSync(runDir)).toEqual([json[0].id]);
   });
 
   it("says \"done, not judged\" for a single pass, in singular where one is meant", async () => {
     await thumbnail(path.join(dir, "a.jpg"), 4);
     const result = await edit(["a.jpg", "make it snow", "--no-reflect", "--no-think"]);
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     expect(result.stderr).toMatch(/^done, not judged \(--no-reflect\): kept round 1 of 1/m);
     expect(result.stderr).not.toMatch(/^accepted/m);
     expect(result.stderr).toMatch(/ 1 edit, /);
@@ -105,15 +106,15 @@ describe("single edits: outputs, show and runs", () => {
   it("keeps a record of --keep-images none that show still reads", async () => {
     await thumbnail(path.join(dir, "a.jpg"), 3);
     const result = await edit(["a.jpg", "make it snow", "--keep-images", "none", "--run-dir", "records"]);
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     expect(result.stderr).toMatch(/run record: .*run\.json \(\d+(\.\d)? KiB on disk\)/);
     const [id] = readdirSync(path.join(dir, "records"));
     expect(readdirSync(path.join(dir, "records", id!))).toEqual(["run.json"]);
     const shown = await cli(["show", id!, "--run-dir", "records", "--json"]);
-    expect(shown.code).toBe(0);
-    expect(JSON.parse(shown.stdout.toString("utf8"))).toMatchObject({ source_image: null, rounds: [{ image: null }] });
+    expectExit(shown, 0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ source_image: null, rounds: [{ image: null }] });
     const sheet = await cli(["show", id!, "--run-dir", "records", "--sheet", "s.png"]);
-    expect(sheet.code).toBe(2);
+    expectExit(sheet, 2);
     expect(sheet.stderr).toContain("--keep-images");
   });
 });
@@ -141,7 +142,7 @@ describe("disk use of a 40-item batch of thumbnails", () => {
     const sizes: Record<string, number> = {};
     for (const keep of ["all", "final", "none"]) {
       const run = spawnBatch(["manifest.jsonl", "--out-dir", keep, ...(keep === "all" ? [] : ["--keep-images", keep]), ...flags], { cwd: dir });
-      expect((await run.exited).code).toBe(0);
+      expectExit(await run.exited, 0);
       sizes[keep] = await folderBytes(path.join(dir, keep));
       expect(run.stderr()).toMatch(/\((\d+(\.\d)? (KiB|MiB)) written\)/);
       const written = run.lines.reduce((sum, line) => sum + line.bytes_written, 0);
@@ -183,22 +184,22 @@ describe("cache prune", () => {
     const newBytes = entryFiles(cacheDir).filter((file) => !oldEntries.includes(file)).reduce((sum, file) => sum + statSync(file).size, 0);
 
     const pruned = await runCli(["cache", "prune", "--max-size", String(newBytes + 1000), "--cache-dir", cacheDir, "--json"], { cwd: dir, env: cleanEnv(dir) });
-    expect(pruned.code).toBe(0);
-    const report = JSON.parse(pruned.stdout.toString("utf8"));
+    expectExit(pruned, 0);
+    const report = JSON.parse(pruned.stdout);
     expect(report.removed.entries).toBe(oldEntries.filter((file) => file.endsWith(".json")).length);
     expect(report.kept.bytes).toBeLessThanOrEqual(newBytes + 1000);
     for (const file of entryFiles(cacheDir)) if (file.endsWith(".bin")) expect(existsSync(file.replace(/\.bin$/, ".json"))).toBe(true);
 
     fake.requests.length = 0;
     const replay = await edit("new.jpg", ["--offline"]);
-    expect(replay.code).toBe(0);
+    expectExit(replay, 0);
     expect(fake.requests).toHaveLength(0);
     const evicted = await edit("old.jpg", ["--offline"]);
-    expect(evicted.code).toBe(2);
+    expectExit(evicted, 2);
     expect(evicted.stderr).toContain("offline");
 
     const byAge = await runCli(["cache", "prune", "--older-than", "1d", "--cache-dir", cacheDir], { cwd: dir, env: cleanEnv(dir) });
-    expect(byAge.stdout.toString("utf8")).toMatch(/^removed 0 entries \(0 B freed\)/);
+    expect(byAge.stdout).toMatch(/^removed 0 entries \(0 B freed\)/);
   });
 });
 

@@ -1,31 +1,17 @@
 // --reply-format tags from the built bin: the loopback fake answers like a vLLM server running the released ReasonEdit
 // reasoner (plain-text think, <#Think> … tagged conclusions, content strings with finish_reason "stop").
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startFakeProviders, type FakeProviders, type RecordedRequest } from "../fakes/fake-providers.mjs";
+import { describe, expect, it } from "vitest";
+import type { RecordedRequest } from "../fakes/fake-providers.mjs";
 import { reasoningResponder } from "../fakes/reasoning-responder.mjs";
-import { cleanEnv, makeTempHome, runCli } from "./run-cli.js";
+import { expectExit } from "../support/assertions.js";
+import { useCliSandbox } from "../support/cli-sandbox.js";
 
-const FIXTURE = new URL("../../fixtures/chelsea.png", import.meta.url);
 const CONCRETE = "Make the cat's fur white as snow.";
 const REASONER = "stepfun-ai/Step1X-Edit-v1p2-reasoner";
 
-let fake: FakeProviders;
-let home: { dir: string; cleanup: () => void };
-
-beforeAll(async () => {
-  fake = await startFakeProviders();
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => {
-  home = makeTempHome();
-  copyFileSync(FIXTURE, join(home.dir, "cat.png"));
-  fake.requests.length = 0;
-});
-afterEach(() => home.cleanup());
+const sandbox = useCliSandbox();
 
 /** vLLM's message: the answer in content, reasoning_content null (no reasoning parser), finish_reason stop. */
 const vllm = (content: string) => ({ text: content, message: { reasoning_content: null, tool_calls: [] } });
@@ -50,14 +36,14 @@ function releasedReasoner(conclusions: string[], think = CONCRETE) {
   };
 }
 
-const flags = () => ["--mllm", REASONER, "--mllm-url", `${fake.url}/v1`, "--editor-url", fake.url, "--max-retries", "0", "--seed", "7", "--no-cache"];
+const flags = () => ["--mllm", REASONER, "--mllm-url", `${sandbox.fake.url}/v1`, "--editor-url", sandbox.fake.url, "--max-retries", "0", "--seed", "7", "--no-cache"];
 
 function edit(args: string[], env: Record<string, string> = {}) {
-  return runCli(["edit", "cat.png", "make it look like a snowstorm", ...args, ...flags()], { cwd: home.dir, env: cleanEnv(home.dir, env) });
+  return sandbox.run(["edit", "cat.png", "make it look like a snowstorm", ...args, ...flags()], env);
 }
 
-const edits = () => fake.requestsOf("edit");
-const chats = () => fake.requestsOf("chat");
+const edits = () => sandbox.fake.requestsOf("edit");
+const chats = () => sandbox.fake.requestsOf("chat");
 
 function expectNoResponseFormat(requests: RecordedRequest[]): void {
   expect(requests.length).toBeGreaterThan(0);
@@ -66,10 +52,10 @@ function expectNoResponseFormat(requests: RecordedRequest[]): void {
 
 describe("edit --reply-format tags", () => {
   it("edits with the plain-text think, refines on <#Reflection> with its text, stops on <#Success>: exit 0", async () => {
-    fake.setChat(releasedReasoner(["<#Think> The fur is white, but the whiskers are still dark.\n<#Reflection> Make the whiskers white.", "<#Think> The cat is snow-white now. <#Success>"]));
+    sandbox.fake.setChat(releasedReasoner(["<#Think> The fur is white, but the whiskers are still dark.\n<#Reflection> Make the whiskers white.", "<#Think> The cat is snow-white now. <#Success>"]));
     const result = await edit(["--reply-format", "tags", "--json"]);
     expect(result.stderr).not.toMatch(/internal error/);
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     expectNoResponseFormat(chats());
     expect(chats().filter(isTagsThink)).toHaveLength(1);
     expect(chats().filter(isTagsDescribe)).toHaveLength(1);
@@ -83,16 +69,16 @@ describe("edit --reply-format tags", () => {
     const secondConclude = textOf(chats().filter(isTagsConclude)[1]!.body);
     expect(secondConclude).toContain(`The current edit instruction is:\\n${CONCRETE}`);
     expect(secondConclude).toContain("this correction: Make the whiskers white.");
-    const json = JSON.parse(result.stdout.toString("utf8"));
+    const json = JSON.parse(result.stdout);
     expect(json.status).toBe("accepted");
     expect(json.stop_reason).toBe("success");
     expect(json.rounds.map((round: { verdict: string }) => round.verdict)).toEqual(["refine", "success"]);
   });
 
   it("re-edits the source with the concrete instruction after <#Failed>, as the release re-rolls", async () => {
-    fake.setChat(releasedReasoner(["<#Think> The background turned into a beach. <#Failed>", "<#Think> Fine now. <#Success>"]));
+    sandbox.fake.setChat(releasedReasoner(["<#Think> The background turned into a beach. <#Failed>", "<#Think> Fine now. <#Success>"]));
     const result = await edit(["--reply-format", "tags"]);
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     expect(result.stderr).toContain("accepted: kept round 2 of 2");
     expect(edits().map((request) => request.body.parameters.prompt)).toEqual([CONCRETE, CONCRETE]);
     expect(edits()[1]!.images[0]!.sha256).toBe(edits()[0]!.images[0]!.sha256);
@@ -100,10 +86,10 @@ describe("edit --reply-format tags", () => {
   });
 
   it("never takes a malformed tag reply for a success: re-asked once, then a failed round, and exit 3 at the limit", async () => {
-    fake.setChat(releasedReasoner(["<#Think> The edit looks good. <#success>"]));
+    sandbox.fake.setChat(releasedReasoner(["<#Think> The edit looks good. <#success>"]));
     const result = await edit(["--reply-format", "tags", "--rounds", "2", "--json"]);
-    expect(result.code).toBe(3);
-    const json = JSON.parse(result.stdout.toString("utf8"));
+    expectExit(result, 3);
+    const json = JSON.parse(result.stdout);
     expect(json.status).toBe("not_accepted");
     expect(json.stop_reason).toBe("round_limit");
     expect(chats().filter(isTagsConclude)).toHaveLength(4); // each round: the ask and one corrective re-ask
@@ -113,50 +99,50 @@ describe("edit --reply-format tags", () => {
   });
 
   it("reads REASONEDIT_REPLY_FORMAT and the config file's replyFormat, and JSON stays the default", async () => {
-    fake.setChat(releasedReasoner(["<#Think> done <#Success>"]));
-    expect((await edit([], { REASONEDIT_REPLY_FORMAT: "tags" })).code).toBe(0);
+    sandbox.fake.setChat(releasedReasoner(["<#Think> done <#Success>"]));
+    expectExit(await edit([], { REASONEDIT_REPLY_FORMAT: "tags" }), 0);
     expectNoResponseFormat(chats());
-    fake.requests.length = 0;
-    writeFileSync(join(home.dir, "reasonedit.config.json"), JSON.stringify({ replyFormat: "tags" }));
-    expect((await edit([])).code).toBe(0);
+    sandbox.fake.requests.length = 0;
+    writeFileSync(join(sandbox.home, "reasonedit.config.json"), JSON.stringify({ replyFormat: "tags" }));
+    expectExit(await edit([]), 0);
     expectNoResponseFormat(chats());
     expect(chats().filter(isTagsConclude)).toHaveLength(1);
-    fake.requests.length = 0;
-    fake.setChat(reasoningResponder());
-    expect((await edit(["--reply-format", "json"])).code).toBe(0);
+    sandbox.fake.requests.length = 0;
+    sandbox.fake.setChat(reasoningResponder());
+    expectExit(await edit(["--reply-format", "json"]), 0);
     expect(chats().every((request) => request.body.response_format !== undefined)).toBe(true);
   });
 
   it("refuses an unknown format with exit 2 before any call", async () => {
     const result = await edit(["--reply-format", "xml"]);
-    expect(result.code).toBe(2);
+    expectExit(result, 2);
     expect(result.stderr).toMatch(/reply-format/);
-    expect(fake.requests).toHaveLength(0);
+    expect(sandbox.fake.requests).toHaveLength(0);
     const fromEnv = await edit([], { REASONEDIT_REPLY_FORMAT: "yaml" });
-    expect(fromEnv.code).toBe(2);
+    expectExit(fromEnv, 2);
     expect(fromEnv.stderr).toContain("REASONEDIT_REPLY_FORMAT");
   });
 });
 
 describe("batch and eval --reply-format tags", () => {
   it("batch runs every item with the released formats", async () => {
-    fake.setChat(releasedReasoner(["<#Think> ok <#Success>"]));
-    writeFileSync(join(home.dir, "items.jsonl"), `${JSON.stringify({ id: "snow", image: "cat.png", instruction: "make it snow" })}\n`);
-    const result = await runCli(["batch", "items.jsonl", "--out-dir", "out", "--reply-format", "tags", ...flags()], { cwd: home.dir, env: cleanEnv(home.dir) });
-    expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout.toString("utf8").trim())).toMatchObject({ id: "snow", status: "accepted" });
+    sandbox.fake.setChat(releasedReasoner(["<#Think> ok <#Success>"]));
+    writeFileSync(join(sandbox.home, "items.jsonl"), `${JSON.stringify({ id: "snow", image: "cat.png", instruction: "make it snow" })}\n`);
+    const result = await sandbox.run(["batch", "items.jsonl", "--out-dir", "out", "--reply-format", "tags", ...flags()]);
+    expectExit(result, 0);
+    expect(JSON.parse(result.stdout.trim())).toMatchObject({ id: "snow", status: "accepted" });
     expectNoResponseFormat(chats());
     expect(chats().filter(isTagsThink)).toHaveLength(1);
     expect(edits()[0]!.body.parameters.prompt).toBe(CONCRETE);
   });
 
   it("eval's think and loop modes use the released formats; the judge keeps its JSON", async () => {
-    fake.setChat(releasedReasoner(["<#Think> The whiskers are dark. <#Reflection> Make the whiskers white.", "<#Think> ok <#Success>"]));
-    writeFileSync(join(home.dir, "bench.jsonl"), `${JSON.stringify({ key: "cat-snow", task_type: "color_alter", instruction: "make it snow", input_image: "cat.png" })}\n`);
-    const args = ["eval", "bench.jsonl", "--modes", "think,loop", "--out-dir", "report", "--reply-format", "tags", "--judge-url", `${fake.url}/judge/v1`, ...flags()];
-    const result = await runCli(args, { cwd: home.dir, env: cleanEnv(home.dir) });
+    sandbox.fake.setChat(releasedReasoner(["<#Think> The whiskers are dark. <#Reflection> Make the whiskers white.", "<#Think> ok <#Success>"]));
+    writeFileSync(join(sandbox.home, "bench.jsonl"), `${JSON.stringify({ key: "cat-snow", task_type: "color_alter", instruction: "make it snow", input_image: "cat.png" })}\n`);
+    const args = ["eval", "bench.jsonl", "--modes", "think,loop", "--out-dir", "report", "--reply-format", "tags", "--judge-url", `${sandbox.fake.url}/judge/v1`, ...flags()];
+    const result = await sandbox.run(args);
     expect(result.stderr).not.toMatch(/internal error/);
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     const reasoner = chats().filter((request) => !request.path.startsWith("/judge/"));
     expectNoResponseFormat(reasoner);
     expect(reasoner.filter(isTagsThink).length).toBeGreaterThanOrEqual(1);
@@ -165,9 +151,9 @@ describe("batch and eval --reply-format tags", () => {
     expect(judged.length).toBeGreaterThan(0);
     for (const request of judged) expect(request.body.response_format).toBeDefined();
     expect(edits().map((request) => request.body.parameters.prompt)).toEqual([CONCRETE, CONCRETE, "Make the whiskers white."]);
-    const report = JSON.parse(readFileSync(join(home.dir, "report", "report.json"), "utf8"));
+    const report = JSON.parse(readFileSync(join(sandbox.home, "report", "report.json"), "utf8"));
     expect(report.settings.reply_format).toBe("tags");
-    expect(readFileSync(join(home.dir, "report", "report.md"), "utf8")).toContain(`reasoning ${REASONER}@`);
-    expect(readFileSync(join(home.dir, "report", "report.md"), "utf8")).toContain("(tags replies)");
+    expect(readFileSync(join(sandbox.home, "report", "report.md"), "utf8")).toContain(`reasoning ${REASONER}@`);
+    expect(readFileSync(join(sandbox.home, "report", "report.md"), "utf8")).toContain("(tags replies)");
   });
 });

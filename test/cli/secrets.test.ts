@@ -5,7 +5,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fault } from "../fakes/fake-providers.mjs";
 import { goodRows, removeDir, startBatchFake, tempDir, writeImage, writeJsonl, type BatchFake } from "../batch/batch-harness.js";
-import { cleanEnv, runCli } from "./run-cli.js";
+import { cleanEnv, runCli } from "../support/run-cli.js";
+import { expectExit } from "../support/assertions.js";
 
 // Shapes no pattern knows: only redaction by value can catch them.
 const MLLM_KEY = "zq7.Mllm-Key:4b2d88c01e/LIVE";
@@ -65,7 +66,7 @@ describe("a provider that echoes the key", () => {
     fake.fake.setChat(() => (echoed++ < 2 ? `I cannot do that with key ${MLLM_KEY} (${JSON.stringify(MLLM_KEY)})` : JSON.stringify({ instruction: "paint it red", changed: false })));
 
     const result = await runCli(["batch", "manifest.jsonl", "--out-dir", "out", "-j", "1", "-v", ...modelFlags()], { cwd: dir, env: env() });
-    const stdout = result.stdout.toString("utf8");
+    const stdout = result.stdout;
     expect(stdout).toMatch(/quota exceeded for key \[redacted\]/); // the echo did reach an item's error
     expect(leaksIn(stdout)).toEqual([]);
     expect(leaksIn(result.stderr)).toEqual([]);
@@ -78,8 +79,8 @@ describe("a provider that echoes the key", () => {
     const image = await writeImage(path.join(dir, "in.png"), 3);
     fake.fake.fail("edit", fault.text(402, `payment required: key ${EDITOR_KEY} is out of credit`));
     const result = await runCli(["edit", image, "paint ⟪x⟫ red", "--json", "-v", ...modelFlags()], { cwd: dir, env: env() });
-    expect(result.code).toBe(4);
-    const stdout = result.stdout.toString("utf8");
+    expectExit(result, 4);
+    const stdout = result.stdout;
     expect(stdout).toMatch(/\[redacted\]/);
     expect(leaksIn(stdout)).toEqual([]);
     expect(leaksIn(result.stderr)).toEqual([]);
@@ -102,7 +103,7 @@ describe("a password in a URL", () => {
     expect(runs[0]!.stderr).toMatch(/--mllm-url.*user name or password.*REASONEDIT_MLLM_API_KEY/);
     expect(runs[1]!.stderr).toMatch(/--editor-url.*reasonedit\.config\.json.*REASONEDIT_EDITOR_API_KEY/);
     expect(runs[3]!.stderr).toMatch(/--judge-url.*REASONEDIT_JUDGE_API_KEY/);
-    for (const run of runs) expect(leaksIn(run.stderr + run.stdout.toString("utf8"))).toEqual([]);
+    for (const run of runs) expect(leaksIn(run.stderr + run.stdout)).toEqual([]);
     expect(fake.fake.requests).toHaveLength(0);
     expect(Object.keys(await leaksOnDisk())).toEqual(["reasonedit.config.json"]); // the user's own file, untouched
   });
@@ -110,7 +111,7 @@ describe("a password in a URL", () => {
   it("is refused for an image URL, before any request, and shown nowhere", async () => {
     const url = `${fake.fake.url.replace("http://", `http://me:${PASSWORD}@`)}/media/photo.png`;
     const result = await runCli(["edit", url, "x", ...modelFlags()], { cwd: dir, env: env() });
-    expect(result.code).toBe(2);
+    expectExit(result, 2);
     expect(result.stderr).toMatch(/carries a user name or password/);
     expect(leaksIn(result.stderr)).toEqual([]);
     expect(fake.fake.requests).toHaveLength(0);

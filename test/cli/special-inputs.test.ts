@@ -4,7 +4,8 @@ import { mkdir, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { removeDir, startBatchFake, tempDir, type BatchFake } from "../batch/batch-harness.js";
-import { cleanEnv, runCli } from "./run-cli.js";
+import { cleanEnv, runCli } from "../support/run-cli.js";
+import { expectExit } from "../support/assertions.js";
 
 let fake: BatchFake;
 let dir: string;
@@ -40,10 +41,10 @@ describe("edit refuses what is not a regular file, - or a URL", () => {
     await writeFile(big, "");
     await truncate(big, 300 * 1024 * 1024); // sparse: nothing is written to disk
     const file = await edit("huge.png");
-    expect(file.code).toBe(2);
+    expectExit(file, 2);
     expect(file.stderr).toMatch(/huge\.png is larger than the 256 MiB input limit/);
     const stdin = await edit("-", Buffer.alloc(51 * 1024 * 1024, 1));
-    expect(stdin.code).toBe(2);
+    expectExit(stdin, 2);
     expect(stdin.stderr).toMatch(/stdin is larger than the 50 MiB input limit/);
     expect(fake.fake.requests).toHaveLength(0);
   });

@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES } from "./eval-doubles.js";
-import { isolatedEnv, runCli, startEvalFake, type CliResult, type EvalFake } from "./eval-fake.js";
+import { cleanEnv, runCli, type CliResult } from "../support/run-cli.js";
+import { startEvalFake, type EvalFake } from "./eval-fake.js";
+import { expectExit } from "../support/assertions.js";
 
 // Needs the built CLI (npm test builds it first); the fake answers every model on 127.0.0.1, so no token is used.
 const BENCHMARK = [
@@ -29,7 +31,7 @@ function evalArgs(outDir: string, ...extra: string[]): string[] {
 }
 
 function cli(args: string[]): Promise<CliResult> {
-  return runCli(args, { cwd: home, env: isolatedEnv(home) });
+  return runCli(args, { cwd: home, env: cleanEnv(home) });
 }
 
 function withoutWallTimes(value: unknown): unknown {
@@ -63,7 +65,7 @@ afterAll(async () => {
 describe("reasonedit eval", () => {
   it("scores every mode and writes report.json, report.md and report.html", async () => {
     expect(first.stderr).not.toMatch(/internal error/);
-    expect(first.code).toBe(0);
+    expectExit(first, 0);
     const report = (await readReport("first")) as { modes: Record<string, { overall: { O: number }; cost: { editor_calls: number } }> };
     expect(Object.keys(report.modes)).toEqual(["single", "think", "loop", "reroll"]);
     expect(report.modes.loop!.cost.editor_calls).toBe(1 + 2 + 3 + 1);
@@ -84,7 +86,7 @@ describe("reasonedit eval", () => {
 
   it("replays from the cache with no model calls and the same report.json, wall times aside", async () => {
     expect(callsAfterFirst).toBeGreaterThan(0);
-    expect(second.code).toBe(0);
+    expectExit(second, 0);
     expect(callsAfterSecond).toBe(callsAfterFirst);
     expect(withoutWallTimes(await readReport("second"))).toEqual(withoutWallTimes(await readReport("first")));
   });
@@ -93,10 +95,10 @@ describe("reasonedit eval", () => {
     const report = (await readReport("first")) as { modes: { loop: { overall: { O: number } } } };
     const loopO = report.modes.loop.overall.O;
     const below = await cli(evalArgs("gate-fail", "--offline", "--min-score", String(Math.min(10, loopO + 0.5))));
-    expect(below.code).toBe(3);
+    expectExit(below, 3);
     expect(below.stderr).toMatch(/gate: loop O .* FAILED/);
     const above = await cli(evalArgs("gate-pass", "--offline", "--min-score", String(Math.max(0, loopO - 0.5))));
-    expect(above.code).toBe(0);
+    expectExit(above, 0);
     expect(((await readReport("gate-pass")) as { gate: { passed: boolean } }).gate.passed).toBe(true);
   });
 
@@ -109,7 +111,7 @@ describe("reasonedit eval", () => {
     await writeFile(kris, rows.map((row) => JSON.stringify(row)).join("\n"));
     const result = await cli(["eval", kris, "--out-dir", "kris", "--cache-dir", cacheDir, "--modes", "single,loop", "--metric", "kris", ...fake.urlFlags]);
     expect(result.stderr).not.toMatch(/internal error/);
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     type KrisReport = {
       metric: { name: string; headline: string };
       modes: Record<string, { languages: Record<string, { overall: Record<string, number | null>; meta_categories: Record<string, unknown> }> }>;
@@ -132,7 +134,7 @@ describe("reasonedit eval", () => {
   it("shows the judge GEdit's rendering with --judge-images original: full size, images first for a Qwen judge", { timeout: 120_000 }, async () => {
     const before = fake.fake.requestsOf("chat").length;
     const result = await cli(evalArgs("original", "--modes", "single", "--judge-images", "original"));
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     const judged = fake.fake.requestsOf("chat").slice(before).filter((r) => r.path.startsWith("/judge/"));
     expect(judged.length).toBeGreaterThan(0);
     for (const request of judged) {
@@ -149,7 +151,7 @@ describe("reasonedit eval", () => {
   it("fails with exit 2 and says why when --offline meets an empty cache", async () => {
     const before = fake.modelCalls();
     const result = await cli(["eval", benchmark, "--out-dir", "offline", "--cache-dir", path.join(home, "empty-cache"), "--offline", ...fake.urlFlags]);
-    expect(result.code).toBe(2);
+    expectExit(result, 2);
     expect(result.stderr).toMatch(/offline: no cached answer/);
     expect(result.stderr).toMatch(/without --offline/);
     expect(fake.modelCalls()).toBe(before);
@@ -158,13 +160,13 @@ describe("reasonedit eval", () => {
   it("refuses to start without a token when the judge is hosted, before any call", async () => {
     const flags = fake.urlFlags.slice(0, 4);
     const result = await cli(["eval", benchmark, "--out-dir", "no-token", "--cache-dir", cacheDir, ...flags]);
-    expect(result.code).toBe(2);
+    expectExit(result, 2);
     expect(result.stderr).toMatch(/HF_TOKEN is not set, and the judge \(Qwen\/Qwen2\.5-VL-72B-Instruct\)/);
   });
 
   it("refuses --no-think and --no-reflect, which would make two modes the same", async () => {
     const result = await cli(["eval", benchmark, "--no-reflect", ...fake.urlFlags]);
-    expect(result.code).toBe(2);
+    expectExit(result, 2);
     expect(result.stderr).toMatch(/eval does not take --no-reflect/);
   });
 
@@ -172,7 +174,7 @@ describe("reasonedit eval", () => {
     const broken = path.join(home, "broken.jsonl");
     await writeFile(broken, JSON.stringify({ key: "a", task_type: "x", instruction: "y", input_image: "nowhere.png" }));
     const result = await cli(["eval", broken, "--out-dir", "broken", "--cache-dir", cacheDir, ...fake.urlFlags]);
-    expect(result.code).toBe(2);
+    expectExit(result, 2);
     expect(result.stderr).toMatch(/line 1: input_image .*nowhere\.png does not exist/);
   });
 });
@@ -182,7 +184,7 @@ describe("reasonedit show", () => {
 
   it("prints a run's rounds with instruction, verdict, scores and timings", async () => {
     const result = await cli(["show", loopRun()]);
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     expect(result.stdout).toMatch(/round 1 \(edits source, seed \d+\): "make the eyes green \[2 rounds\]"/);
     expect(result.stdout).toMatch(/refine → "make the eyes green \[2 rounds\] \(fix\)"/);
     expect(result.stdout).toMatch(/round 2 .*\(edits round 1/);
@@ -193,7 +195,7 @@ describe("reasonedit show", () => {
   it("prints JSON with --json and writes a contact sheet with --sheet", async () => {
     const sheet = path.join(home, "sheet.png");
     const result = await cli(["show", path.join(loopRun(), "run.json"), "--json", "--sheet", sheet]);
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     const json = JSON.parse(result.stdout) as { rounds: Array<{ verdict: string }>; kept_round: number };
     expect(json.rounds.map((round) => round.verdict)).toEqual(["refine", "success"]);
     const { default: sharp } = await import("sharp");
@@ -204,10 +206,10 @@ describe("reasonedit show", () => {
 
   it("shows the newest run under --run-dir when no run is named, and says so when there is none", async () => {
     const newest = await cli(["show", "--run-dir", path.join(home, "first", "items", "cat-eyes")]);
-    expect(newest.code).toBe(0);
+    expectExit(newest, 0);
     expect(newest.stdout).toMatch(/^run /);
     const none = await cli(["show", "--run-dir", path.join(home, "no-runs")]);
-    expect(none.code).toBe(2);
+    expectExit(none, 2);
     expect(none.stderr).toMatch(/no runs under/);
   });
 });
@@ -215,7 +217,7 @@ describe("reasonedit show", () => {
 describe("reasonedit cache", () => {
   it("counts the cached answers, then clears them", async () => {
     const stats = await cli(["cache", "stats", "--cache-dir", cacheDir, "--json"]);
-    expect(stats.code).toBe(0);
+    expectExit(stats, 0);
     const counted = JSON.parse(stats.stdout) as { entries: number; chat: number; edit: number; bytes: number };
     expect(counted.edit).toBeGreaterThan(0);
     expect(counted.chat).toBeGreaterThan(0);
@@ -223,7 +225,7 @@ describe("reasonedit cache", () => {
     const human = await cli(["cache", "stats", "--cache-dir", cacheDir]);
     expect(human.stdout).toMatch(/entries \d+ \(\d+ chat, \d+ edit\)/);
     const cleared = await cli(["cache", "clear", "--cache-dir", cacheDir]);
-    expect(cleared.code).toBe(0);
+    expectExit(cleared, 0);
     expect(cleared.stdout).toMatch(new RegExp(`removed ${counted.entries} entries`));
     const after = JSON.parse((await cli(["cache", "stats", "--cache-dir", cacheDir, "--json"])).stdout) as { entries: number };
     expect(after.entries).toBe(0);
@@ -234,7 +236,7 @@ describe("reasonedit cache", () => {
     await writeFile(path.join(home, "keep.txt"), "x");
     await import("node:fs/promises").then(({ mkdir, copyFile }) => mkdir(other).then(() => copyFile(path.join(home, "keep.txt"), path.join(other, "keep.txt"))));
     const result = await cli(["cache", "clear", "--cache-dir", other]);
-    expect(result.code).toBe(2);
+    expectExit(result, 2);
     expect(result.stderr).toMatch(/refusing to clear/);
     expect(existsSync(path.join(other, "keep.txt"))).toBe(true);
   });

@@ -1,11 +1,7 @@
 // The loopback fake set up for eval: reflection scripted by markers in the instruction, edits tinted by seed, and a
-// judge (under /judge) whose scores follow the edited image. Plus a runner for the built CLI.
-import { execFile } from "node:child_process";
-import path from "node:path";
+// judge (under /judge) whose scores follow the edited image.
 import sharp from "sharp";
 import { startFakeProviders, type FakeProviders, type RecordedRequest } from "../fakes/fake-providers.mjs";
-
-const BIN = path.resolve(import.meta.dirname, "../../dist/src/bin.js");
 
 export interface EvalFake {
   fake: FakeProviders;
@@ -111,29 +107,3 @@ function krisReply(step: string, value: number): string | undefined {
   }
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI in a child process (asynchronously, so a fake in this process keeps answering). */
-export function runCli(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** An environment with no token and every XDG folder inside `home`, so nothing leaks in from the machine. */
-export function isolatedEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CACHE_HOME: path.join(home, "cache"),
-    XDG_STATE_HOME: path.join(home, "state"),
-    ...extra,
-  };
-}

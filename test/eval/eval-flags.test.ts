@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { resolveEvalOptions } from "../../src/eval/eval-options.js";
 import { resolveSettings } from "../../src/config/settings.js";
-import { cleanEnv, makeTempHome, runCli } from "../cli/run-cli.js";
+import { cleanEnv, makeTempHome, runCli } from "../support/run-cli.js";
 
 const BENCH = new URL("../../fixtures/bench/sample.jsonl", import.meta.url).pathname;
 const FIXTURE = new URL("../../fixtures/chelsea.png", import.meta.url).pathname;

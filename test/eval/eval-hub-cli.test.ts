@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeHub, type FakeHub } from "../fakes/fake-hub.mjs";
-import { isolatedEnv, runCli, startEvalFake, type CliResult, type EvalFake } from "./eval-fake.js";
+import { cleanEnv, runCli, type CliResult } from "../support/run-cli.js";
+import { startEvalFake, type EvalFake } from "./eval-fake.js";
 import { geditParquet } from "./hub-fixtures.js";
+import { expectExit } from "../support/assertions.js";
 
 // The built CLI against two loopback fakes: the Hub (HF_ENDPOINT) serving a parquet file this test writes, and the
 // model servers. No token, no internet.
@@ -23,7 +25,7 @@ function downloads(): number {
 }
 
 function cli(args: string[], endpoint = hub.url): Promise<CliResult> {
-  return runCli(args, { cwd: home, env: isolatedEnv(home, { HF_ENDPOINT: endpoint }) });
+  return runCli(args, { cwd: home, env: cleanEnv(home, { HF_ENDPOINT: endpoint }) });
 }
 
 function evalArgs(outDir: string, ...extra: string[]): string[] {
@@ -56,7 +58,7 @@ afterAll(async () => {
 describe("reasonedit eval hf://datasets/…", () => {
   it("downloads the dataset, runs the first --limit items and writes a report", async () => {
     expect(first.stderr).not.toMatch(/internal error/);
-    expect(first.code).toBe(0);
+    expectExit(first, 0);
     expect(first.stderr).toMatch(/downloading data\/train-00000-of-00001\.parquet/);
     expect(first.stderr).toMatch(/running 2 of 6 items/);
     expect(await itemsOf("first")).toEqual(["a1/en", "a1/cn"]);
@@ -67,7 +69,7 @@ describe("reasonedit eval hf://datasets/…", () => {
   });
 
   it("does not download again on the second run, and replays the model calls from the cache", async () => {
-    expect(second.code).toBe(0);
+    expectExit(second, 0);
     expect(second.stderr).not.toMatch(/downloading/);
     expect(counts.second!.downloads).toBe(counts.first!.downloads);
     expect(counts.second!.models).toBe(counts.first!.models);
@@ -77,13 +79,13 @@ describe("reasonedit eval hf://datasets/…", () => {
   it("runs from the cache with --offline, asking the Hub nothing", async () => {
     const requests = hub.requests.length;
     const result = await cli(evalArgs("offline", "--limit", "2", "--offline"), "http://127.0.0.1:9");
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     expect(hub.requests).toHaveLength(requests);
   });
 
   it("filters by --language and --categories", async () => {
     const result = await cli(evalArgs("cn", "--language", "cn", "--categories", "color_alter"));
-    expect(result.code).toBe(0);
+    expectExit(result, 0);
     expect(await itemsOf("cn")).toEqual(["a1/cn", "b2/cn"]);
   });
 
@@ -97,17 +99,17 @@ describe("reasonedit eval hf://datasets/…", () => {
 
   it("exits 2 with what to do when the dataset does not exist or is not cached for --offline", async () => {
     const missing = await cli(["eval", "hf://datasets/nobody/nothing", "--cache-dir", cacheDir, ...models.urlFlags]);
-    expect(missing.code).toBe(2);
+    expectExit(missing, 2);
     expect(missing.stderr).toMatch(/dataset nobody\/nothing not found/);
     expect(missing.stderr).toMatch(/private dataset needs HF_TOKEN/);
     const offline = await cli(["eval", "hf://datasets/nobody/nothing", "--cache-dir", cacheDir, "--offline", ...models.urlFlags]);
-    expect(offline.code).toBe(2);
+    expectExit(offline, 2);
     expect(offline.stderr).toMatch(/offline: hf:\/\/datasets\/nobody\/nothing is not in the cache/);
   });
 
   it("rejects a bad --limit or --sample as a usage error", async () => {
     const result = await cli(evalArgs("bad", "--limit", "0"));
-    expect(result.code).toBe(2);
+    expectExit(result, 2);
     expect(result.stderr).toMatch(/invalid --limit/);
   });
   // Last: it deletes the download the other tests share.

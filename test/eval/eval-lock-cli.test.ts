@@ -6,7 +6,9 @@ import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES } from "./eval-doubles.js";
-import { isolatedEnv, runCli, startEvalFake, type EvalFake } from "./eval-fake.js";
+import { cleanEnv, runCli } from "../support/run-cli.js";
+import { expectExit } from "../support/assertions.js";
+import { startEvalFake, type EvalFake } from "./eval-fake.js";
 
 let fake: EvalFake;
 let home: string;
@@ -25,7 +27,7 @@ afterAll(async () => {
 
 function evaluate(outDir: string) {
   const args = ["eval", "bench.jsonl", "--modes", "single", "--out-dir", outDir, "--no-cache", ...fake.urlFlags];
-  return runCli(args, { cwd: home, env: isolatedEnv(home) });
+  return runCli(args, { cwd: home, env: cleanEnv(home) });
 }
 
 describe("eval's --out-dir lock", () => {
@@ -36,7 +38,7 @@ describe("eval's --out-dir lock", () => {
     await writeFile(path.join(outDir, ".reasonedit.lock"), JSON.stringify(holder));
     const before = fake.modelCalls();
     const result = await evaluate(outDir);
-    expect(result.code).toBe(5);
+    expectExit(result, 5);
     expect(result.stderr).toContain(`--out-dir ${outDir} is in use by another reasonedit run (pid ${process.pid}`);
     expect(result.stderr).toContain("running eval)");
     expect(result.stderr).toContain("choose another folder");

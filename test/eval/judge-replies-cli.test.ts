@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURES } from "./eval-doubles.js";
-import { isolatedEnv, runCli, startEvalFake, type CliResult, type EvalFake } from "./eval-fake.js";
+import { cleanEnv, runCli, type CliResult } from "../support/run-cli.js";
+import { startEvalFake, type EvalFake } from "./eval-fake.js";
 
 const BENCHMARK = [
   { key: "cup-blue", task_type: "color_alter", instruction: "make the cup blue [1 round]", input_image: "coffee.png" },
@@ -22,7 +23,7 @@ beforeAll(async () => {
   const rows = BENCHMARK.map((row) => ({ ...row, input_image: path.join(FIXTURES, row.input_image) }));
   await writeFile(path.join(home, "bench.jsonl"), rows.map((row) => JSON.stringify(row)).join("\n"));
   const args = ["eval", "bench.jsonl", "--modes", "single", "--out-dir", "out", "--no-cache", ...fake.urlFlags];
-  result = await runCli(args, { cwd: home, env: isolatedEnv(home) });
+  result = await runCli(args, { cwd: home, env: cleanEnv(home) });
 }, 120_000);
 
 afterAll(async () => {

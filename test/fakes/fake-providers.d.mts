@@ -145,8 +145,17 @@ export interface FakeProviders {
   setRouterChatProvider(provider: string | undefined): void;
   setLatency(kind: CallKind, ms: number): void;
   setRejectResponseFormat(reject: boolean): void;
-  /** Requests received and not yet answered (hung ones included). */
+  /**
+   * Requests received and not yet done with: not answered (hung ones included), or whose client left while the fake
+   * was still holding them (their latency); a request whose client left is never answered and takes no fault.
+   */
   inFlight(): number;
+  /** Resolves once `condition` (over requests and inFlight) holds, re-checked whenever a request arrives or leaves. */
+  until(condition: () => boolean): Promise<void>;
+  /** Resolves once `count` requests of `kind` have arrived (since the start or the last emptying of `requests`). */
+  received(kind: CallKind, count?: number): Promise<void>;
+  /** Resolves once no request is in flight (see inFlight). */
+  idle(): Promise<void>;
   /** Drops every connection (hung ones too) and stops listening. */
   close(): Promise<void>;
 }

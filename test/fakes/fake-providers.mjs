@@ -99,6 +99,8 @@ export async function startFakeProviders(options = {}) {
     media: new Map(),
     requests: [],
     inFlight: 0,
+    /** Callbacks re-run whenever a request arrives or leaves; each removes itself once its wait is over. */
+    watchers: new Set(),
     nextId: 1,
   };
   const server = createServer((req, res) => {
@@ -135,6 +137,9 @@ export async function startFakeProviders(options = {}) {
     setLatency: (kind, ms) => void (state.latencyMs[kind] = ms),
     setRejectResponseFormat: (reject) => void (state.rejectResponseFormat = reject),
     inFlight: () => state.inFlight,
+    until: (condition) => until(state, condition),
+    received: (kind, count = 1) => until(state, () => state.requests.filter((request) => request.kind === kind).length >= count),
+    idle: () => until(state, () => state.inFlight === 0),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -149,12 +154,38 @@ async function handle(state, server, req, res) {
   if (url.pathname === "/_fake/requests") return sendJson(res, 200, state.requests.map(withoutBytes));
   const kind = classify(req.method ?? "GET", url.pathname);
   const record = recordRequest(state, kind, req, url, raw);
+  // In flight from arrival until the response has closed (answered, or the client gone) AND the fake has stopped
+  // working on it: a request whose client was killed during its latency is still asleep here, and only leaves once
+  // it wakes and sees the client gone, so `idle()` after a kill means nothing of the killed client is left.
   state.inFlight++;
-  res.on("close", () => state.inFlight--);
+  notify(state);
+  let closed = req.socket.destroyed;
+  let working = true;
+  let left = false;
+  const leave = () => {
+    if (left) return;
+    left = true;
+    state.inFlight--;
+    notify(state);
+  };
+  res.on("close", () => {
+    closed = true;
+    if (!working) leave();
+  });
+  try {
+    const latency = state.latencyMs[kind] ?? 0;
+    if (latency > 0) await sleep(latency); // node:timers, so a test's fake clock does not freeze the fake
+    // Nobody to answer: taking a queued fault or running a responder now would spend them on a dead request
+    // (the fault meant for a later test, an edit counted for an item the killed client never received).
+    if (closed || req.socket.destroyed) return;
+    return await answer(state, kind, record, req, url, res);
+  } finally {
+    working = false;
+    if (closed) leave();
+  }
+}
 
-  const latency = state.latencyMs[kind] ?? 0;
-  if (latency > 0) await sleep(latency); // node:timers, so a test's fake clock does not freeze the fake
-
+function answer(state, kind, record, req, url, res) {
   const injected = state.faults.get(kind)?.shift();
   if (injected) return applyFault(injected, req, res);
 
@@ -176,6 +207,23 @@ async function handle(state, server, req, res) {
     default:
       return sendJson(res, 404, { error: `the fake does not serve ${req.method} ${url.pathname}` });
   }
+}
+
+/** Resolves once `condition` holds, re-checked on every arrival and departure: a gate, not a poll. */
+function until(state, condition) {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!condition()) return;
+      state.watchers.delete(check);
+      resolve();
+    };
+    state.watchers.add(check);
+    check();
+  });
+}
+
+function notify(state) {
+  for (const check of [...state.watchers]) check();
 }
 
 function classify(method, path) {

@@ -11,6 +11,8 @@ import { ReasonEditError } from "../../src/errors.js";
 import { decodeFullResolution, loadInput, type RawPixels } from "../../src/images/input.js";
 import { shapeForEditor } from "../../src/images/shape.js";
 import { lyingJpeg } from "../fakes/pictures.js";
+import { deferred } from "../support/gate.js";
+import { rejection } from "../support/assertions.js";
 
 const CHELSEA = path.resolve("fixtures/chelsea.png");
 const RED = { r: 255, g: 0, b: 0 };
@@ -44,15 +46,6 @@ function meanDistance(a: RawPixels, b: RawPixels): number {
   let sum = 0;
   for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i]! - b.data[i]!);
   return sum / a.data.length;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ReasonEditError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!ReasonEditError.is(error)) throw new Error(`expected a ReasonEditError, got ${String(error)}`);
-  return error;
 }
 
 /** A real PNG header that claims any size: sharp reads the dimensions without decoding a pixel. */
@@ -262,6 +255,8 @@ describe("loadInput from a URL", () => {
   let server: Server;
   let base: string;
   let jpeg: Buffer;
+  /** Settled once /stalls has sent its first bytes and stopped: the download is under way. */
+  let stalled = deferred();
   const routes: Record<string, (response: ServerResponse) => void> = {
     "/cat.jpg": (response) => response.writeHead(200, { "content-type": "image/jpeg" }).end(jpeg),
     "/page": (response) => response.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><p>hi</p>"),
@@ -281,7 +276,7 @@ describe("loadInput from a URL", () => {
     },
     "/stalls": (response) => {
       response.writeHead(200, { "content-type": "image/jpeg" });
-      response.write(jpeg.subarray(0, 100));
+      response.write(jpeg.subarray(0, 100), () => stalled.resolve());
     },
   };
 
@@ -338,8 +333,10 @@ describe("loadInput from a URL", () => {
 
   it("treats the caller's abort as an interruption, not a download error", async () => {
     const controller = new AbortController();
+    stalled = deferred();
     const loading = loadInput(`${base}/stalls`, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
+    await stalled.promise;
+    controller.abort();
     const error = await loading.then(
       () => undefined,
       (caught: unknown) => caught,

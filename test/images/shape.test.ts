@@ -2,10 +2,10 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import sharp, { type Sharp } from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ReasonEditError } from "../../src/errors.js";
 import { loadInput, type InputImage } from "../../src/images/input.js";
 import { decodeEditorOutput, editorSize, shapeForEditor, toMllmDataUrl } from "../../src/images/shape.js";
 import type { Picture } from "../../src/loop/types.js";
+import { rejection } from "../support/assertions.js";
 
 const CHELSEA = path.resolve("fixtures/chelsea.png");
 const MEGAPIXEL = 1024 * 1024;
@@ -20,15 +20,6 @@ function expectEditorFriendly(size: { width: number; height: number }): void {
 async function pngPicture(image: Sharp): Promise<Picture> {
   const { data, info } = await image.png().toBuffer({ resolveWithObject: true });
   return { bytes: data, mimeType: "image/png", width: info.width, height: info.height };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ReasonEditError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!ReasonEditError.is(error)) throw new Error(`expected a ReasonEditError, got ${String(error)}`);
-  return error;
 }
 
 function decodeDataUrl(url: string): Buffer {

@@ -192,7 +192,7 @@ describe("the edit loop", () => {
       { verdict: success() },
       { verdict: success() },
     ]);
-    const editor = new LabellingEditor(20);
+    const editor = new LabellingEditor(3);
     const result = await runEditLoop({
       source,
       instruction: "x",

@@ -124,16 +124,42 @@ export class LabellingEditor implements Editor {
   inFlight = 0;
   maxInFlight = 0;
 
-  constructor(private readonly delayMs = 0) {}
+  /** Edits held until enough have arrived to meet; released together, in the order they arrived. */
+  private waiting: Array<() => void> = [];
+
+  /**
+   * @param meetAt with more than 1, edits are held until that many are in flight at once and then released in the
+   * order they arrived, so concurrent calls overlap for sure and finish in a known order, with no clock involved. A
+   * caller that never makes them concurrent is let go after a bounded number of event-loop turns.
+   */
+  constructor(private readonly meetAt = 0) {}
 
   async edit(request: EditRequest): Promise<EditOutcome> {
     this.requests.push(request);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.meetAt > 1) await this.meet();
     this.inFlight--;
     const label = `${labelOf(request.image)} → ${request.instruction}#${request.seed}`;
-    return { image: picture(label, request.image.width, request.image.height), ms: this.delayMs };
+    return { image: picture(label, request.image.width, request.image.height), ms: 0 };
+  }
+
+  private async meet(): Promise<void> {
+    const group = this.waiting;
+    const released = new Promise<void>((resolve) => group.push(resolve));
+    if (group.length === this.meetAt) this.release(group);
+    else if (group.length === 1) void this.releaseAfterTurns(group);
+    await released;
+  }
+
+  private async releaseAfterTurns(group: Array<() => void>): Promise<void> {
+    for (let turn = 0; turn < 100 && this.waiting === group; turn++) await new Promise((resolve) => setImmediate(resolve));
+    if (this.waiting === group) this.release(group);
+  }
+
+  private release(group: Array<() => void>): void {
+    this.waiting = [];
+    for (const resolve of group) resolve();
   }
 }
 

@@ -1,6 +1,5 @@
 // Retries, Retry-After, the shared throttle and the deadline against a real loopback fake, on a fake clock.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ReasonEditError } from "../../src/errors.js";
 import type { ChatRequest } from "../../src/providers/chat-model.js";
 import { createChatModel, type ChatModelOptions } from "../../src/providers/hf-chat-model.js";
 import { createEditor } from "../../src/providers/hf-editor.js";
@@ -10,6 +9,7 @@ import { advance, realTurns, settle, useFakeClock, waitFor } from "../fakes/fake
 import { fault, startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
 import { decodeWithSharp, solidPicture } from "../fakes/pictures.js";
 import { routeHostsTo } from "../fakes/route-hosts.mjs";
+import { rejection } from "../support/assertions.js";
 
 const HF_TOKEN = "hf_testFaultToken1234567890";
 const ask: ChatRequest = { messages: [{ role: "user", content: "Say ok" }] };
@@ -41,14 +41,8 @@ function chatModel(overrides: Partial<ChatModelOptions> = {}) {
 
 const chatCalls = () => fake.requestsOf("chat").length;
 
-async function failure(promise: Promise<unknown>): Promise<ReasonEditError> {
-  const error = await settle(promise).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!ReasonEditError.is(error)) throw new Error(`expected a ReasonEditError, got ${String(error)}`);
-  return error;
-}
+/** The ReasonEditError a call rejects with, once the fake clock has moved far enough for it to settle. */
+const failure = (promise: Promise<unknown>) => rejection(settle(promise));
 
 describe("retries", () => {
   it("waits for the provider's Retry-After before retrying a 429, then succeeds", async () => {

@@ -1,7 +1,6 @@
 // What real providers answer when things go wrong (see test/fakes/real-shapes.mjs), replayed over loopback HTTP:
 // the user must learn which provider failed, with which status and words, and nothing may be billed twice.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ReasonEditError } from "../../src/errors.js";
 import type { ChatRequest } from "../../src/providers/chat-model.js";
 import { createChatModel, type ChatModelOptions } from "../../src/providers/hf-chat-model.js";
 import { createEditor } from "../../src/providers/hf-editor.js";
@@ -12,6 +11,7 @@ import { fault, startFakeProviders, type FakeProviders } from "../fakes/fake-pro
 import { decodeWithSharp, solidPicture } from "../fakes/pictures.js";
 import { hubObjectMapping, realFault, ROUTER_HEADERS } from "../fakes/real-shapes.mjs";
 import { routeHostsTo, type HostRouting } from "../fakes/route-hosts.mjs";
+import { rejection } from "../support/assertions.js";
 
 const HF_TOKEN = "hf_testRealFailures1234567890";
 const ask: ChatRequest = { messages: [{ role: "user", content: "Say ok" }] };
@@ -32,14 +32,8 @@ afterEach(async () => {
   await fake.close();
 });
 
-async function failure(promise: Promise<unknown>): Promise<ReasonEditError> {
-  const error = await settle(promise).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!ReasonEditError.is(error)) throw new Error(`expected a ReasonEditError, got ${String(error)}`);
-  return error;
-}
+/** The ReasonEditError a call rejects with, once the fake clock has moved far enough for it to settle. */
+const failure = (promise: Promise<unknown>) => rejection(settle(promise));
 
 function chat(overrides: Partial<ChatModelOptions> = {}) {
   return createChatModel({ model: "Qwen/Qwen3-VL-8B-Instruct", provider: "auto", url: `${fake.url}/v1`, timeoutMs: 60_000, maxRetries: 3, logger: log.logger, ...overrides });

@@ -12,6 +12,7 @@ import {
   renderTemplate,
   type TemplateVars,
 } from "../../src/reasoning/prompt-templates.js";
+import { rejection } from "../support/assertions.js";
 
 const SAMPLE_VARS: TemplateVars = {
   instruction: "Make the sky blue",
@@ -21,15 +22,6 @@ const SAMPLE_VARS: TemplateVars = {
   reason: "The sky is only partly blue",
   evidence: "12.0% of the pixels changed.",
 };
-
-async function caught(promise: Promise<unknown>): Promise<ReasonEditError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!ReasonEditError.is(error)) throw new Error(`expected a ReasonEditError, got ${String(error)}`);
-  return error;
-}
 
 describe("built-in prompt templates", () => {
   it.each(STEP_NAMES)("%s loads, renders every placeholder and asks for its reply fields", async (step) => {
@@ -164,7 +156,7 @@ describe("--prompts DIR", () => {
 
   it("rejects a custom template that leaves out a reply field, naming the file and the field", async () => {
     await writeFile(path.join(dir, "conclude.md"), "Say whether {{instruction}} worked. Return a verdict.");
-    const error = await caught(loadPromptSet(dir));
+    const error = await rejection(loadPromptSet(dir));
     expect(error.code).toBe("prompt_template");
     expect(error.message).toContain(path.join(dir, "conclude.md"));
     expect(error.message).toContain('"refined_instruction"');
@@ -172,8 +164,8 @@ describe("--prompts DIR", () => {
   });
 
   it("rejects a folder that does not exist or holds no step template", async () => {
-    expect((await caught(loadPromptSet(path.join(dir, "nope")))).message).toMatch(/no such directory/);
+    expect((await rejection(loadPromptSet(path.join(dir, "nope")))).message).toMatch(/no such directory/);
     await writeFile(path.join(dir, "reflect.md"), "verdict");
-    expect((await caught(loadPromptSet(dir))).message).toMatch(/holds none of think\.md/);
+    expect((await rejection(loadPromptSet(dir))).message).toMatch(/holds none of think\.md/);
   });
 });

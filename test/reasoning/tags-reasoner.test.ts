@@ -1,11 +1,12 @@
 // MllmReasoner with replyFormat "tags": the released reasoner's prompts and formats, no response_format, the same re-ask.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ReasonEditError } from "../../src/errors.js";
+import type { ReasonEditError } from "../../src/errors.js";
 import { MAX_INSTRUCTION_CHARS } from "../../src/loop/replies.js";
 import type { Picture } from "../../src/loop/types.js";
 import type { ChatModel, ChatRequest, ChatResponse } from "../../src/providers/chat-model.js";
 import { MllmReasoner } from "../../src/reasoning/mllm-reasoner.js";
 import { loadPromptSet, parseTemplate, type PromptSet } from "../../src/reasoning/prompt-templates.js";
+import { rejection } from "../support/assertions.js";
 
 /** An in-memory chat server: answers from a script and keeps every request it got. */
 class ScriptedChat implements ChatModel {
@@ -46,12 +47,6 @@ function parts(request: ChatRequest | undefined) {
 const partKinds = (request: ChatRequest | undefined) => parts(request).map((part) => (part.type === "text" ? "text" : part.image_url.url.split(",")[1]));
 const userText = (request: ChatRequest | undefined) => parts(request).flatMap((part) => (part.type === "text" ? [part.text] : [])).join("\n");
 
-async function caught(promise: Promise<unknown>): Promise<ReasonEditError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  if (!ReasonEditError.is(error)) throw new Error(`expected a ReasonEditError, got ${String(error)}`);
-  return error;
-}
-
 describe("think with --reply-format tags", () => {
   it("sends the plain-text rewriter prompt, the image first, no response_format, and reads the text as the instruction", async () => {
     const { chat, reasoner } = tagsReasoner(["<think>\nyellow leaves\n</think>\n\nThe leaves turn yellow and their tips dry out."]);
@@ -84,7 +79,7 @@ describe("think with --reply-format tags", () => {
 
   it("refuses an over-long instruction and a reply in another language as invalid replies", async () => {
     const long = tagsReasoner(["x".repeat(MAX_INSTRUCTION_CHARS + 1), "y".repeat(MAX_INSTRUCTION_CHARS + 1)]);
-    const error = await caught(long.reasoner.think({ source, instruction: "make it snow", allowOps: false }));
+    const error = await rejection(long.reasoner.think({ source, instruction: "make it snow", allowOps: false }));
     expect(error.code).toBe("model_reply_invalid");
     expect(error.message).toContain("think-tags reply");
     expect(error.hint).toContain("--reply-format");
@@ -135,7 +130,7 @@ describe("conclude with --reply-format tags", () => {
 
   it("never turns a reply that stays malformed into a success: it is an invalid reply", async () => {
     const { chat, reasoner } = tagsReasoner(["<#Think> fine <#Success> <#Failed>", "<#Think> looks good"]);
-    const error = await caught(reasoner.conclude(input));
+    const error = await rejection(reasoner.conclude(input));
     expect(error.code).toBe("model_reply_invalid");
     expect(error.message).toContain("no verdict tag");
     expect(error.spent?.attempts).toBe(2);
@@ -176,7 +171,7 @@ describe("a tags reply cut off at max_tokens", () => {
   it("fails as an invalid reply naming the budget when the larger one is cut off too", async () => {
     const cut = { text: "Turn the leaves yel", finishReason: "length" };
     const { reasoner } = tagsReasoner([cut, cut]);
-    const error = await caught(reasoner.think({ source, instruction: "autumn", allowOps: false }));
+    const error = await rejection(reasoner.think({ source, instruction: "autumn", allowOps: false }));
     expect(error.code).toBe("model_reply_invalid");
     expect(error.message).toContain("cut off at max_tokens 4096");
     expect(error.hint).toContain("--max-tokens");

@@ -3,7 +3,7 @@
 // and every other hosted host (the Hub mapping, the router) to the fake.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { rewriteHostedUrl } from "../fakes/route-hosts.mjs";
+import { rewriteHostedUrl } from "./route-hosts.mjs";
 
 export interface WhoAmIBody {
   type?: string;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { psnr } from "../../src/images/psnr.js";
 import type { EditInput, RecordedRequest } from "../fakes/fake-providers.mjs";
 import { reasoningResponder, stepOf } from "../fakes/reasoning-responder.mjs";
-import { chatText, removeDir, rgbOf, runJob, startBeyondFake, tempDir, type BeyondFake, type JobRun } from "./harness.js";
+import { chatText, removeDir, rgbOf, runJob, startJobFake, tempDir, type JobFake, type JobRun } from "./harness.js";
 
 const SEED = 100;
 const EDIT_LATENCY_MS = 300;
@@ -20,7 +20,7 @@ const COLOURS = [
   { name: "blue", rgb: { r: 40, g: 60, b: 220 }, score: 7 },
 ];
 
-let beyond: BeyondFake;
+let jobFake: JobFake;
 let dir: string;
 let input: string;
 /** Per edit answered: how many edit requests the fake had received by then, and when it answered. */
@@ -29,7 +29,7 @@ let editsBeforeJob = 0;
 
 async function colourEditor({ image, parameters }: EditInput): Promise<Buffer> {
   const seed = Number(parameters.seed);
-  answered.push({ seed, received: beyond.fake.requestsOf("edit").length - editsBeforeJob, at: Date.now() });
+  answered.push({ seed, received: jobFake.fake.requestsOf("edit").length - editsBeforeJob, at: Date.now() });
   const { width, height } = await sharp(image).metadata();
   return sharp({ create: { width, height, channels: 3, background: COLOURS[(seed - SEED) % 3]!.rgb } }).png().toBuffer();
 }
@@ -69,17 +69,17 @@ interface Job {
 
 async function job(candidates: number): Promise<Job> {
   answered = [];
-  const before = (editsBeforeJob = beyond.fake.requestsOf("edit").length);
-  beyond.fake.setChat(judge());
+  const before = (editsBeforeJob = jobFake.fake.requestsOf("edit").length);
+  jobFake.fake.setChat(judge());
   const started = performance.now();
-  const run = await runJob({ fake: beyond, image: input, instruction: "make it pop", dir, flags: { candidates, rounds: 2, seed: SEED } });
-  return { run, edits: beyond.fake.requestsOf("edit").slice(before), answers: answered, wallMs: performance.now() - started };
+  const run = await runJob({ fake: jobFake, image: input, instruction: "make it pop", dir, flags: { candidates, rounds: 2, seed: SEED } });
+  return { run, edits: jobFake.fake.requestsOf("edit").slice(before), answers: answered, wallMs: performance.now() - started };
 }
 
 beforeAll(async () => {
-  beyond = await startBeyondFake();
-  beyond.fake.setEdit(colourEditor);
-  beyond.fake.setLatency("edit", EDIT_LATENCY_MS);
+  jobFake = await startJobFake();
+  jobFake.fake.setEdit(colourEditor);
+  jobFake.fake.setLatency("edit", EDIT_LATENCY_MS);
   dir = await tempDir();
   // Flat colour: a small upload, so the three requests leave together and only the fake's latency separates them.
   input = path.join(dir, "input.png");
@@ -87,7 +87,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await beyond?.close();
+  await jobFake?.close();
   if (dir) await removeDir(dir);
 });
 

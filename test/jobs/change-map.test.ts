@@ -6,37 +6,37 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { psnr } from "../../src/images/psnr.js";
 import { reasoningResponder, stepOf } from "../fakes/reasoning-responder.mjs";
-import { chatText, imageParts, removeDir, rgbOf, runJob, startBeyondFake, tempDir, type BeyondFake, type JobRun } from "./harness.js";
+import { chatText, imageParts, removeDir, rgbOf, runJob, startJobFake, tempDir, type JobFake, type JobRun } from "./harness.js";
 
 const FIXTURE = path.join(import.meta.dirname, "..", "..", "fixtures", "chelsea.png");
 /** Where the fake editor paints, as fractions of the image it gets. */
 const RECT = { left: 0.55, top: 0.2, width: 0.25, height: 0.3 };
 
-let beyond: BeyondFake;
+let jobFake: JobFake;
 let dir: string;
 let run: JobRun;
 
 beforeAll(async () => {
-  beyond = await startBeyondFake();
+  jobFake = await startJobFake();
   dir = await tempDir();
-  beyond.fake.setChat(reasoningResponder({ think: { instruction: "paint a green square on the wall", changed: true, scope: "local", ops: [] } }));
-  beyond.fake.setEdit(async ({ image }) => {
+  jobFake.fake.setChat(reasoningResponder({ think: { instruction: "paint a green square on the wall", changed: true, scope: "local", ops: [] } }));
+  jobFake.fake.setEdit(async ({ image }) => {
     const { width, height } = await sharp(image).metadata();
     const rect = { left: Math.round(RECT.left * width), top: Math.round(RECT.top * height), width: Math.round(RECT.width * width), height: Math.round(RECT.height * height) };
     const square = await sharp({ create: { ...rect, channels: 3, background: { r: 30, g: 200, b: 60 } } }).png().toBuffer();
     return sharp(image).composite([{ input: square, left: rect.left, top: rect.top }]).png().toBuffer();
   });
-  run = await runJob({ fake: beyond, image: FIXTURE, instruction: "paint a green square on the wall", dir });
+  run = await runJob({ fake: jobFake, image: FIXTURE, instruction: "paint a green square on the wall", dir });
 }, 60_000);
 
 afterAll(async () => {
-  await beyond?.close();
+  await jobFake?.close();
   if (dir) await removeDir(dir);
 });
 
 describe("the change map as evidence for reflection", () => {
   it("sends the heat-map to conclude as a third image, with the measured numbers in the prompt", async () => {
-    const concludes = beyond.fake.requestsOf("chat").filter((request) => stepOf(request.body) === "conclude");
+    const concludes = jobFake.fake.requestsOf("chat").filter((request) => stepOf(request.body) === "conclude");
     expect(concludes).toHaveLength(1);
     const [conclude] = concludes;
     expect(imageParts(conclude!.body)).toBe(3);

@@ -1,6 +1,6 @@
-// Shared set-up for the beyond-the-paper tests: the loopback fake as both models (an OpenAI-compatible
-// chat server at <fake>/v1, an HF-Inference editor at <fake>/edit), real services from createServices,
-// and whole edit jobs through runEditJob; plus pixel helpers.
+// Shared set-up for the edit-job tests, which drive the features beyond the paper (candidates, the change map,
+// exact ops, preserve) through whole runEditJob calls: the loopback fake as both models (an OpenAI-compatible chat
+// server at <fake>/v1, an HF-Inference editor at <fake>/edit), real services from createServices; plus pixel helpers.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,18 +13,18 @@ import { silentLogger } from "../../src/logging.js";
 import type { RunRecord } from "../../src/runs/run-record.js";
 import { startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
 
-export interface BeyondFake {
+export interface JobFake {
   fake: FakeProviders;
   flags: SettingsInput;
   close(): Promise<void>;
 }
 
-export async function startBeyondFake(): Promise<BeyondFake> {
+export async function startJobFake(): Promise<JobFake> {
   const fake = await startFakeProviders();
   return { fake, flags: { mllmUrl: `${fake.url}/v1`, editorUrl: `${fake.url}/edit` }, close: () => fake.close() };
 }
 
-export async function tempDir(prefix = "reasonedit-beyond-"): Promise<string> {
+export async function tempDir(prefix = "reasonedit-job-"): Promise<string> {
   return mkdtemp(path.join(tmpdir(), prefix));
 }
 
@@ -41,7 +41,7 @@ export interface JobRun {
 }
 
 /** One `reasonedit edit` job in process, wired exactly as the CLI wires it, against the fake; no cache, no retries. */
-export async function runJob(options: { fake: BeyondFake; image: string; instruction: string; dir: string; flags?: SettingsInput; output?: string }): Promise<JobRun> {
+export async function runJob(options: { fake: JobFake; image: string; instruction: string; dir: string; flags?: SettingsInput; output?: string }): Promise<JobRun> {
   const settings = resolveSettings({
     flags: { ...options.fake.flags, cache: false, maxRetries: 0, timeout: 30, seed: 7, runDir: path.join(options.dir, "runs"), ...options.flags },
   });

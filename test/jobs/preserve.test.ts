@@ -8,14 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { psnr } from "../../src/images/psnr.js";
 import type { RgbImage } from "../../src/images/rgb.js";
 import { reasoningResponder } from "../fakes/reasoning-responder.mjs";
-import { dbText, differingBytes, removeDir, rgbOf, runJob, startBeyondFake, tempDir, type BeyondFake, type JobRun } from "./harness.js";
+import { dbText, differingBytes, removeDir, rgbOf, runJob, startJobFake, tempDir, type JobFake, type JobRun } from "./harness.js";
 
 const FIXTURE = path.join(import.meta.dirname, "..", "..", "fixtures", "chelsea.png");
 const RECT = { left: 0.58, top: 0.18, width: 0.24, height: 0.3 };
 /** Outside the rectangle by more than the kept margin plus the feather (about 3 % of the width at 1248 px). */
 const MARGIN_FRACTION = 0.04;
 
-let beyond: BeyondFake;
+let jobFake: JobFake;
 let dir: string;
 /** What the fake editor returned last, decoded. */
 let lastEditorOutput: RgbImage | undefined;
@@ -45,8 +45,8 @@ function regions(image: { width: number; height: number }) {
 }
 
 async function job(scope: "local" | "global", flags: Record<string, unknown> = {}): Promise<JobRun> {
-  beyond.fake.setChat(reasoningResponder({ think: { instruction: "paint a magenta panel on the wall", changed: true, scope, ops: [] } }));
-  return runJob({ fake: beyond, image: FIXTURE, instruction: "paint a magenta panel on the wall", dir, flags });
+  jobFake.fake.setChat(reasoningResponder({ think: { instruction: "paint a magenta panel on the wall", changed: true, scope, ops: [] } }));
+  return runJob({ fake: jobFake, image: FIXTURE, instruction: "paint a magenta panel on the wall", dir, flags });
 }
 
 /**
@@ -61,13 +61,13 @@ async function sourceAndKept(run: JobRun): Promise<{ source: RgbImage; kept: Rgb
 }
 
 beforeAll(async () => {
-  beyond = await startBeyondFake();
-  beyond.fake.setEdit(driftingEditor);
+  jobFake = await startJobFake();
+  jobFake.fake.setEdit(driftingEditor);
   dir = await tempDir();
 });
 
 afterAll(async () => {
-  await beyond?.close();
+  await jobFake?.close();
   if (dir) await removeDir(dir);
 });
 

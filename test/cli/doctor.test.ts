@@ -1,12 +1,13 @@
 // `reasonedit doctor` as a user runs it: the built CLI in a child process (through doctor-launcher.mjs, which routes
 // huggingface.co to the loopback fakes), asserting stdout, stderr and the exit code. Needs `npm run build` first.
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeProviders, type FakeProviders } from "../fakes/fake-providers.mjs";
-import { FINE_GRAINED_WITH_INFERENCE, startHubExtras, type HubExtras } from "./hub-extras.js";
+import { FINE_GRAINED_WITH_INFERENCE, startHubExtras, type HubExtras } from "../fakes/hub-extras.js";
+import { cleanEnv, runCli, type CliResult } from "../support/run-cli.js";
+import { expectExit } from "../support/assertions.js";
 
 const LAUNCHER = path.join(import.meta.dirname, "doctor-launcher.mjs");
 const TOKEN = "hf_cliDoctorToken0987654321";
@@ -17,33 +18,12 @@ let fake: FakeProviders;
 let extras: HubExtras;
 let home: string;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function doctor(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LAUNCHER, "doctor", ...args], {
-      cwd: home,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: home,
-        XDG_STATE_HOME: path.join(home, "state"),
-        XDG_CACHE_HOME: path.join(home, "cache"),
-        REASONEDIT_TEST_FAKE_URL: fake.url,
-        REASONEDIT_TEST_WHOAMI_URL: extras.url,
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => void (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => void (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+/** `reasonedit doctor` through the launcher (huggingface.co routed to the fakes), in a clean environment. */
+function doctor(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(["doctor", ...args], {
+    launcher: LAUNCHER,
+    cwd: home,
+    env: cleanEnv(home, { REASONEDIT_TEST_FAKE_URL: fake.url, REASONEDIT_TEST_WHOAMI_URL: extras.url, ...env }),
   });
 }
 
@@ -75,7 +55,7 @@ describe("reasonedit doctor", () => {
     const run = await doctor([], { HF_TOKEN: TOKEN });
 
     expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
+    expectExit(run, 0);
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/^✓ Node\.js +v\d+\.\d+\.\d+$/);
     expect(run.stdout).toMatch(/^✓ HF token +set in HF_TOKEN, a Hugging Face token/m);
@@ -89,7 +69,7 @@ describe("reasonedit doctor", () => {
   it("reports a missing token with the fix, and exits 2", async () => {
     const run = await doctor([]);
 
-    expect(run.code).toBe(2);
+    expectExit(run, 2);
     expect(run.stdout).toMatch(/^✗ HF token +HF_TOKEN is not set and no login token was found, and the MLLM .* and the editor .* run on Hugging Face Inference Providers$/m);
     expect(run.stdout).toMatch(/^ +→ create a fine-grained token with "Make calls to Inference Providers" .* `export HF_TOKEN=hf_\.\.\.`/m);
     expect(run.stdout.trimEnd().split("\n").at(-1)).toBe("1 problem (exit 2)");
@@ -98,7 +78,7 @@ describe("reasonedit doctor", () => {
   it("reports an editor no provider serves for editing, with a fix, and exits 4", async () => {
     const run = await doctor(["--editor", "acme/text-to-image-only"], { HF_TOKEN: TOKEN });
 
-    expect(run.code).toBe(4);
+    expectExit(run, 4);
     expect(run.stdout).toMatch(/^✗ editor +acme\/text-to-image-only is not served for image editing by any Inference Provider \(it is mapped only for text-to-image\)$/m);
     expect(run.stdout).toMatch(/^ +→ choose an editing model that is served, e\.g\. --editor Qwen\/Qwen-Image-Edit/m);
     expect(run.stdout.trimEnd().split("\n").at(-1)).toBe("1 problem (exit 4)");
@@ -107,7 +87,7 @@ describe("reasonedit doctor", () => {
   it("prints one JSON object with --json", async () => {
     const run = await doctor(["--json", "--editor-provider", "wavespeed"], { HF_TOKEN: TOKEN });
 
-    expect(run.code).toBe(4);
+    expectExit(run, 4);
     const report = JSON.parse(run.stdout) as { ok: boolean; exit_code: number; checks: Array<{ id: string; status: string; fix?: string; data?: Record<string, unknown> }> };
     expect(report).toMatchObject({ ok: false, exit_code: 4 });
     const editor = report.checks.find((check) => check.id === "editor")!;
@@ -119,14 +99,14 @@ describe("reasonedit doctor", () => {
   it("with -q prints only the problems", async () => {
     const run = await doctor(["-q"]);
 
-    expect(run.code).toBe(2);
+    expectExit(run, 2);
     expect(run.stdout.split("\n").filter((line) => /^[✓✗!-] /.test(line))).toEqual([expect.stringMatching(/^✗ HF token/)]);
   });
 
   it("rejects a bad flag value as a usage error (exit 2) on stderr", async () => {
     const run = await doctor(["--timeout", "soon"], { HF_TOKEN: TOKEN });
 
-    expect(run.code).toBe(2);
+    expectExit(run, 2);
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(/invalid --timeout \(from the command line\)/);
   });

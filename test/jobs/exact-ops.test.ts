@@ -8,20 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { psnr } from "../../src/images/psnr.js";
 import type { ExactOp } from "../../src/loop/types.js";
 import { reasoningResponder, stepOf } from "../fakes/reasoning-responder.mjs";
-import { chatText, differingBytes, removeDir, rgbOf, rgbOfPipeline, runJob, startBeyondFake, tempDir, writeTexturedImage, type BeyondFake } from "./harness.js";
+import { chatText, differingBytes, removeDir, rgbOf, rgbOfPipeline, runJob, startJobFake, tempDir, writeTexturedImage, type JobFake } from "./harness.js";
 
-let beyond: BeyondFake;
+let jobFake: JobFake;
 let dir: string;
 let input: string;
 
 beforeAll(async () => {
-  beyond = await startBeyondFake();
+  jobFake = await startJobFake();
   dir = await tempDir();
   input = await writeTexturedImage(path.join(dir, "input.png"));
 });
 
 afterAll(async () => {
-  await beyond?.close();
+  await jobFake?.close();
   if (dir) await removeDir(dir);
 });
 
@@ -85,14 +85,14 @@ const CASES: Array<[string, ExactOp[]]> = [
 
 describe("a request that exact ops cover entirely", () => {
   it.each(CASES)("%s: no editor call, and the result is exactly sharp's on the full-resolution input", async (_name, ops) => {
-    const editsBefore = beyond.fake.requestsOf("edit").length;
-    const chatsBefore = beyond.fake.requestsOf("chat").length;
-    beyond.fake.setChat(reasoningResponder({ think: { instruction: null, changed: true, rationale: "exact", scope: "global", ops } }));
+    const editsBefore = jobFake.fake.requestsOf("edit").length;
+    const chatsBefore = jobFake.fake.requestsOf("chat").length;
+    jobFake.fake.setChat(reasoningResponder({ think: { instruction: null, changed: true, rationale: "exact", scope: "global", ops } }));
 
-    const run = await runJob({ fake: beyond, image: input, instruction: "do the exact thing", dir });
+    const run = await runJob({ fake: jobFake, image: input, instruction: "do the exact thing", dir });
 
-    expect(beyond.fake.requestsOf("edit").length - editsBefore).toBe(0);
-    const chats = beyond.fake.requestsOf("chat").slice(chatsBefore);
+    expect(jobFake.fake.requestsOf("edit").length - editsBefore).toBe(0);
+    const chats = jobFake.fake.requestsOf("chat").slice(chatsBefore);
     expect(chats.map((request) => stepOf(request.body))).toEqual(["think"]);
     expect(run.record.stop_reason).toBe("ops_only");
     expect(run.record.ops).toEqual(ops);
@@ -112,13 +112,13 @@ describe("a request with both exact ops and a diffusion edit", () => {
   ];
 
   it("makes one op pass and exactly one editor call, and the editor gets the cropped, rotated image", async () => {
-    const editsBefore = beyond.fake.requestsOf("edit").length;
-    const chatsBefore = beyond.fake.requestsOf("chat").length;
-    beyond.fake.setChat(reasoningResponder({ think: { instruction: "paint the disc blue", changed: true, scope: "local", ops }, verdicts: ["success"] }));
+    const editsBefore = jobFake.fake.requestsOf("edit").length;
+    const chatsBefore = jobFake.fake.requestsOf("chat").length;
+    jobFake.fake.setChat(reasoningResponder({ think: { instruction: "paint the disc blue", changed: true, scope: "local", ops }, verdicts: ["success"] }));
 
-    const run = await runJob({ fake: beyond, image: input, instruction: "crop to the left half, turn it clockwise and paint the disc blue", dir });
+    const run = await runJob({ fake: jobFake, image: input, instruction: "crop to the left half, turn it clockwise and paint the disc blue", dir });
 
-    const edits = beyond.fake.requestsOf("edit").slice(editsBefore);
+    const edits = jobFake.fake.requestsOf("edit").slice(editsBefore);
     expect(edits).toHaveLength(1);
     expect(edits[0]!.body.parameters.prompt).toBe("paint the disc blue");
 
@@ -139,7 +139,7 @@ describe("a request with both exact ops and a diffusion edit", () => {
     expect(edits[0]!.body.parameters.target_size).toEqual({ width: sentMeta.width, height: sentMeta.height });
 
     // Reflection judges the combined result: it is told about the ops.
-    const assess = beyond.fake.requestsOf("chat").slice(chatsBefore).find((request) => stepOf(request.body) === "assess")!;
+    const assess = jobFake.fake.requestsOf("chat").slice(chatsBefore).find((request) => stepOf(request.body) === "assess")!;
     expect(chatText(assess.body)).toMatch(/already had these exact operations applied, as requested: .*\\"op\\":\\"crop\\".*\\"op\\":\\"rotate\\"/);
 
     // The result has the geometry the ops give the full-resolution input: 320×240 → left half 160×240 → 240×160.
@@ -151,13 +151,13 @@ describe("a request with both exact ops and a diffusion edit", () => {
 
   // docs/DESIGN.md §6: the editor gets about 1 megapixel with sides a multiple of 16, also after a crop.
   it("still gives the editor about 1 MP with sides a multiple of 16 after a crop", async () => {
-    const editsBefore = beyond.fake.requestsOf("edit").length;
+    const editsBefore = jobFake.fake.requestsOf("edit").length;
     const third: ExactOp[] = [{ op: "crop", left: 0, top: 0, width: 1 / 3, height: 1 }];
-    beyond.fake.setChat(reasoningResponder({ think: { instruction: "paint the disc blue", changed: true, scope: "local", ops: third }, verdicts: ["success"] }));
+    jobFake.fake.setChat(reasoningResponder({ think: { instruction: "paint the disc blue", changed: true, scope: "local", ops: third }, verdicts: ["success"] }));
 
-    await runJob({ fake: beyond, image: input, instruction: "crop to the left third and paint the disc blue", dir });
+    await runJob({ fake: jobFake, image: input, instruction: "crop to the left third and paint the disc blue", dir });
 
-    const sent = await sharp(beyond.fake.requestsOf("edit")[editsBefore]!.images[0]!.data).metadata();
+    const sent = await sharp(jobFake.fake.requestsOf("edit")[editsBefore]!.images[0]!.data).metadata();
     console.log(`editor input after cropping a third: ${sent.width}×${sent.height} (${((sent.width * sent.height) / 1e6).toFixed(2)} MP)`);
     expect(sent.width % 16).toBe(0);
     expect(sent.height % 16).toBe(0);
