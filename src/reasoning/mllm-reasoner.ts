@@ -28,7 +28,7 @@ import type {
 import type { ChatContentPart, ChatMessage, ChatModel, ChatRequest, ChatResponse } from "../providers/chat-model.js";
 import { opsProblem, type OpsBounds } from "../loop/op-bounds.js";
 import { languageMismatch, languageOf } from "./language.js";
-import { parseReply, type ParseResult } from "./parse-reply.js";
+import { parseReply, validateReply, type ParseResult } from "./parse-reply.js";
 import { readPlainText, readTaggedConclusion } from "./parse-tags.js";
 import {
   renderTemplate,
@@ -164,12 +164,12 @@ function checkThink(reply: ThinkReply, request: string, allowOps: boolean, opsBo
 }
 
 /** Checks a value read from a plain-text or tagged reply with the step's schema, as a JSON reply is checked. */
-function validated<S extends z.ZodType>(read: ParseResult<unknown>, schema: S, check?: (reply: z.output<S>) => string | undefined): ParseResult<z.output<S>> {
-  if (!read.ok) return read;
-  const result = schema.safeParse(read.value);
-  if (!result.success) return { ok: false, error: result.error.issues.map((issue) => `${issue.path.map(String).join(".") || "reply"}: ${issue.message}`).join("; ") };
-  const problem = check?.(result.data);
-  return problem === undefined ? { ok: true, value: result.data } : { ok: false, error: problem };
+function validated<S extends z.ZodType>(
+  read: ParseResult<Record<string, unknown>>,
+  schema: S,
+  check?: (reply: z.output<S>) => string | undefined,
+): ParseResult<z.output<S>> {
+  return read.ok ? validateReply(read.value, schema, check) : read;
 }
 
 /** The first request plus the model's own bad reply and what was wrong with it. */

@@ -155,12 +155,21 @@ export function parseReply<S extends z.ZodType>(
   if (objects.length === 0) return { ok: false, error: noObjectError(reply) };
   let firstError: string | undefined;
   for (const value of objects) {
-    const result = schema.safeParse(value);
-    const error = result.success
-      ? check?.(result.data)
-      : result.error.issues.map((issue) => describeIssue(issue, value)).join("; ");
-    if (error === undefined && result.success) return { ok: true, value: result.data };
-    firstError ??= error;
+    const result = validateReply(value, schema, check);
+    if (result.ok) return result;
+    firstError ??= result.error;
   }
   return { ok: false, error: firstError ?? "no valid reply" };
+}
+
+/** One value read from a reply, checked with the step's schema and `check`, its problems worded to quote back to the model. */
+export function validateReply<S extends z.ZodType>(
+  value: Record<string, unknown>,
+  schema: S,
+  check?: (value: z.output<S>) => string | undefined,
+): ParseResult<z.output<S>> {
+  const result = schema.safeParse(value);
+  if (!result.success) return { ok: false, error: result.error.issues.map((issue) => describeIssue(issue, value)).join("; ") };
+  const problem = check?.(result.data);
+  return problem === undefined ? { ok: true, value: result.data } : { ok: false, error: problem };
 }
