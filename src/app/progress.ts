@@ -31,9 +31,9 @@ export type ProgressEvent =
 
 type Emit = (event: ProgressEvent) => void;
 
-/** Follows the loop's events to know which round a call belongs to, and reports each call of the wrapped ports. */
 type Role = "mllm" | "editor";
 
+/** Follows the loop's events to know which round a call belongs to, and reports each call of the wrapped ports. */
 export class ProgressPorts {
   private round: number | undefined;
   /** Each role's route, with the provider its last call resolved "auto" to once known. */
