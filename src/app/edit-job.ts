@@ -110,7 +110,7 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
     await Promise.all(saving);
   } catch (error) {
     await Promise.allSettled(saving);
-    record.degraded = [...(services.degradations?.() ?? [])];
+    record.degraded = degradationsOf(services);
     await failRecord(folder, record, error, { ...seen, wallMs: performance.now() - started });
     throw error;
   }
@@ -127,15 +127,20 @@ export async function runEditJob(job: EditJob, services: EditServices): Promise<
     outputBytes = outputPath === "-" ? 0 : bytes.length;
   } catch (error) {
     // Writing the result failed (a full disk, a closed pipe): the record must not stay "running".
-    record.degraded = [...(services.degradations?.() ?? [])];
+    record.degraded = degradationsOf(services);
     await failRecord(folder, record, error, { ...loop, wallMs: performance.now() - started });
     throw error;
   }
   finishRecord(record, loop, status, outputPath, started);
-  record.degraded = [...(services.degradations?.() ?? [])];
+  record.degraded = degradationsOf(services);
   await folder.dropUnkeptRounds(record);
   await folder.writeRecord(record);
   return { status, output: outputPath, record, recordPath: folder.recordPath, recordBytes: folder.bytes, outputBytes, loop };
+}
+
+/** What the models had to do without by now, copied: later degradations belong to later records. */
+function degradationsOf(services: EditServices): Degradation[] {
+  return [...(services.degradations?.() ?? [])];
 }
 
 /** "-" is stdout; an existing folder (or a path ending in /) gets `<name>.edited<ext>` inside it. */
