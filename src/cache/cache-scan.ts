@@ -2,6 +2,7 @@
 // benchmarks downloaded from the Hub under <cache-dir>/datasets/<owner>/<name>/.
 import { readFile, readdir, rm, rmdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { folderBytes } from "../runs/run-index.js";
 import { ENTRY_FILE_PATTERN, ENTRY_TEMP_PATTERN, EntryHeadSchema, SHARD_PATTERN } from "./cache-entry.js";
 
 export interface CacheTotals {
@@ -190,17 +191,4 @@ async function listDatasetRepos(dir: string): Promise<string[]> {
     owners.map(async (owner) => (await readdir(join(root, owner.name), { withFileTypes: true }).catch(() => [])).filter((entry) => entry.isDirectory()).map((entry) => join(root, owner.name, entry.name))),
   );
   return names.flat();
-}
-
-/** Bytes of the regular files under `folder` (symlinks not followed: a snapshot may link into a blob store). */
-async function folderBytes(folder: string): Promise<number> {
-  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
-  const sizes = await Promise.all(
-    entries.map((entry) => {
-      const path = join(folder, entry.name);
-      if (entry.isDirectory()) return folderBytes(path);
-      return entry.isFile() ? sizeOf(path) : Promise.resolve(0);
-    }),
-  );
-  return sizes.reduce((sum, size) => sum + size, 0);
 }
