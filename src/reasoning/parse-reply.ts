@@ -129,7 +129,8 @@ function describeIssue(issue: z.core.$ZodIssue, value: Record<string, unknown>):
   return `${where}: ${missing ? "missing" : issue.message}`;
 }
 
-function snippet(reply: string): string {
+/** The start of a reply on one line, for messages that quote it. */
+export function snippet(reply: string): string {
   const flat = reply.slice(0, 400).replace(/\s+/g, " ").trim();
   return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat;
 }

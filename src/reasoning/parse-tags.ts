@@ -3,7 +3,7 @@
 // instruction>, <#Failed> (<#Others> counts as success). The rules are the release's validation, which is
 // case-sensitive; a thinking model's <think> block is dropped first, as on the JSON path.
 import type { ConcludeReply } from "../loop/replies.js";
-import { stripReasoning, type ParseResult } from "./parse-reply.js";
+import { snippet, stripReasoning, type ParseResult } from "./parse-reply.js";
 
 export const THINK_TAG = "<#Think>";
 export const VERDICT_TAGS = ["<#Success>", "<#Reflection>", "<#Failed>", "<#Others>"] as const;
@@ -26,11 +26,6 @@ export interface TaggedConclusion {
   think: string;
   refined_instruction: string | null;
   tag: VerdictTag;
-}
-
-function snippet(text: string): string {
-  const flat = text.slice(0, 400).replace(/\s+/g, " ").trim();
-  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat;
 }
 
 function occurrences(text: string, tag: string): number {
